@@ -1,0 +1,182 @@
+// Typed wrappers over one instance of the kernels: copy in, call, copy out.
+//
+// The wrapper owns linear memory. Caller data goes through the fixed staging area in pieces of at most
+// STAGING_SIZE bytes, so memory never grows with input size. It keeps one set of views over memory and
+// rebuilds them only when memory.buffer changes (a grown memory detaches the old buffer, which shows as
+// a zero byteLength: a cheaper test than comparing buffers on every call). Results are read only from
+// the regions the current call wrote, so no byte of an earlier call can surface.
+
+import { type KernelExports, Slot, type WasmVariant } from './exports.js';
+
+/** Where decodeHeader leaves a header (codec's HeaderFields has this shape). */
+export interface HeaderTarget {
+  byte0: number;
+  byte1: number;
+  headerLength: number;
+  maskKey: number;
+  payloadLength: number;
+}
+
+/** Where scan leaves its outcome (codec's ScanOutcome has this shape). */
+export interface ScanTarget {
+  count: number;
+  status: number;
+  next: number;
+  error: number;
+  errorAt: number;
+  state: number;
+  readonly header: HeaderTarget;
+  table: Uint32Array;
+  source: Uint8Array;
+}
+
+const SCAN_PARTIAL = 1;
+
+export class WasmKernels {
+  readonly variant: WasmVariant;
+  /** The most bytes one call can take. */
+  readonly stagingSize: number;
+  /** The DFA state after the last validateUtf8 call. */
+  utf8State = 0;
+  private readonly wasm: KernelExports;
+  private readonly stagingPtr: number;
+  private readonly slotsPtr: number;
+  private readonly tablePtr: number;
+  private readonly tableWords: number;
+  private bytes: Uint8Array;
+  private slotWords: Uint32Array;
+  private slotFloats: Float64Array;
+  private table: Uint32Array;
+
+  constructor(wasm: KernelExports) {
+    if (!wasm.layoutIsSound()) throw new Error('wasmsocket: the WebAssembly module was built with a broken layout');
+    this.wasm = wasm;
+    this.variant = wasm.usesSimd() ? 'simd' : 'scalar';
+    this.stagingPtr = wasm.STAGING_PTR.value;
+    this.stagingSize = wasm.STAGING_SIZE.value;
+    this.slotsPtr = wasm.SLOTS_PTR.value;
+    this.tablePtr = wasm.FRAME_TABLE_PTR.value;
+    this.tableWords = (wasm.FRAME_TABLE_CAPACITY.value * wasm.FRAME_ENTRY_SIZE.value) / 4;
+    const buffer = wasm.memory.buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.slotWords = new Uint32Array(buffer, this.slotsPtr, 16);
+    this.slotFloats = new Float64Array(buffer, this.slotsPtr, 8);
+    this.table = new Uint32Array(buffer, this.tablePtr, this.tableWords);
+  }
+
+  /** The views over linear memory, rebuilt if memory has grown since they were made. */
+  private memory(): Uint8Array {
+    if (this.bytes.byteLength === 0) {
+      const buffer = this.wasm.memory.buffer;
+      this.bytes = new Uint8Array(buffer);
+      this.slotWords = new Uint32Array(buffer, this.slotsPtr, 16);
+      this.slotFloats = new Float64Array(buffer, this.slotsPtr, 8);
+      this.table = new Uint32Array(buffer, this.tablePtr, this.tableWords);
+    }
+    return this.bytes;
+  }
+
+  /** XORs data[start, end) in place with the key word (byte `phase` first), through staging. */
+  mask(data: Uint8Array, start: number, end: number, keyWord: number, phase: number): void {
+    const memory = this.memory();
+    const staging = this.stagingPtr;
+    for (let at = start; at < end; at += this.stagingSize) {
+      const n = Math.min(this.stagingSize, end - at);
+      memory.set(n === data.length ? data : data.subarray(at, at + n), staging);
+      this.wasm.maskBytes(staging, n, keyWord, (phase + (at - start)) & 3);
+      data.set(memory.subarray(staging, staging + n), at);
+    }
+  }
+
+  /**
+   * Validates data[start, end) as UTF-8 continuing from `state`. Returns -1, or the index in data of the
+   * first invalid byte; the state after the run is left in utf8State.
+   */
+  validateUtf8(data: Uint8Array, start: number, end: number, state: number): number {
+    const memory = this.memory();
+    const staging = this.stagingPtr;
+    for (let at = start; at < end; at += this.stagingSize) {
+      const n = Math.min(this.stagingSize, end - at);
+      memory.set(n === data.length ? data : data.subarray(at, at + n), staging);
+      const bad = this.wasm.validateUtf8(staging, n, state);
+      state = this.slotWords[Slot.UTF8_STATE >> 2];
+      if (bad >= 0) {
+        this.utf8State = state;
+        return at + bad;
+      }
+    }
+    if (start === end) {
+      // Nothing to copy, but a rejected state must still report its error at `start`.
+      const bad = this.wasm.validateUtf8(staging, 0, state);
+      state = this.slotWords[Slot.UTF8_STATE >> 2];
+      this.utf8State = state;
+      return bad >= 0 ? start : -1;
+    }
+    this.utf8State = state;
+    return -1;
+  }
+
+  /** Decodes the header at data[offset, end) into `out`; the result is as decodeHeaderJs's. */
+  decodeHeader(data: Uint8Array, offset: number, end: number, options: number, out: HeaderTarget): number {
+    const memory = this.memory();
+    const n = Math.min(end - offset, 14);
+    memory.set(data.subarray(offset, offset + n), this.stagingPtr);
+    const result = this.wasm.decodeHeader(this.stagingPtr, n, options);
+    if (result > 0) this.readHeader(out);
+    return result;
+  }
+
+  private readHeader(out: HeaderTarget): void {
+    const slots = this.slotsPtr;
+    const memory = this.bytes;
+    out.byte0 = memory[slots + Slot.BYTE0];
+    out.byte1 = memory[slots + Slot.BYTE1];
+    out.headerLength = memory[slots + Slot.HEADER_LENGTH];
+    out.maskKey = this.slotWords[Slot.MASK_KEY >> 2];
+    out.payloadLength = this.slotFloats[Slot.PAYLOAD_LENGTH >> 3];
+  }
+
+  /** Copies data[start, end) into the staging area at `at` (start + at must not pass stagingSize). */
+  stage(data: Uint8Array, start: number, end: number, at: number): void {
+    const memory = this.memory();
+    memory.set(start === 0 && end === data.length ? data : data.subarray(start, end), this.stagingPtr + at);
+  }
+
+  /**
+   * Scans the first `len` staged bytes. `out.next` and `out.errorAt` count from the start of staging
+   * plus `base`; table payload offsets index `out.source`, a view of linear memory valid until the next
+   * call into this instance.
+   */
+  scanStaged(len: number, options: number, state: number, base: number, out: ScanTarget): void {
+    const memory = this.memory();
+    const staging = this.stagingPtr;
+    const count = this.wasm.scanFrames(staging, len, options, state);
+    const slots = this.slotWords;
+    out.count = count;
+    out.status = slots[Slot.SCAN_STATUS >> 2];
+    out.next = slots[Slot.SCAN_NEXT >> 2] - staging + base;
+    out.state = slots[Slot.SCAN_STATE >> 2];
+    out.error = slots[Slot.SCAN_ERROR >> 2] | 0;
+    out.errorAt = slots[Slot.SCAN_ERROR_AT >> 2] - staging + base;
+    out.table = this.table;
+    out.source = memory;
+    if (out.status === SCAN_PARTIAL) this.readHeader(out.header);
+  }
+
+  /** Scans data[start, end) (at most stagingSize bytes of it) through staging; see scanStaged. */
+  scan(data: Uint8Array, start: number, end: number, options: number, state: number, out: ScanTarget): void {
+    const len = Math.min(end - start, this.stagingSize);
+    this.stage(data, start, start + len, 0);
+    this.scanStaged(len, options, state, start, out);
+  }
+
+  /** Copies memory[from, from+len) back into data at `at` (used to return unmasked bytes in place). */
+  copyOut(from: number, len: number, data: Uint8Array, at: number): void {
+    data.set(this.memory().subarray(from, from + len), at);
+  }
+
+  /** Where staging begins in linear memory (table offsets minus this are offsets into what was staged). */
+  get stagingOffset(): number {
+    return this.stagingPtr;
+  }
+}

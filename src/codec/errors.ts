@@ -1,0 +1,62 @@
+import { CloseCode, type DecodeError, DecodeResult } from './constants.js';
+
+/**
+ * A peer broke the protocol. `closeCode` is the status to close with (RFC 6455 section 7.4.1) and
+ * `code` a stable string: ws's `WS_ERR_*` name where ws has one for the same condition.
+ */
+export class ProtocolError extends Error {
+  readonly closeCode: number;
+  readonly code: string;
+
+  constructor(message: string, closeCode: number, code: string) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.closeCode = closeCode;
+    this.code = code;
+  }
+}
+
+const decodeErrors: Record<DecodeError, readonly [message: string, closeCode: number, code: string]> = {
+  [DecodeResult.RESERVED_OPCODE]: ['Invalid opcode: reserved', CloseCode.PROTOCOL_ERROR, 'WS_ERR_INVALID_OPCODE'],
+  [DecodeResult.RSV1_NOT_ALLOWED]: ['RSV1 must be clear', CloseCode.PROTOCOL_ERROR, 'WS_ERR_UNEXPECTED_RSV_1'],
+  [DecodeResult.RSV23_NOT_ALLOWED]: [
+    'RSV2 and RSV3 must be clear',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_UNEXPECTED_RSV_2_3',
+  ],
+  [DecodeResult.CONTROL_TOO_LONG]: [
+    'Control frame payload over 125 bytes',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+  ],
+  [DecodeResult.CONTROL_FRAGMENTED]: ['Control frame without FIN', CloseCode.PROTOCOL_ERROR, 'WS_ERR_EXPECTED_FIN'],
+  [DecodeResult.MASK_REQUIRED]: ['Client frame not masked', CloseCode.PROTOCOL_ERROR, 'WS_ERR_EXPECTED_MASK'],
+  [DecodeResult.MASK_FORBIDDEN]: ['Server frame masked', CloseCode.PROTOCOL_ERROR, 'WS_ERR_UNEXPECTED_MASK'],
+  [DecodeResult.LENGTH_MSB_SET]: [
+    'Payload length has its most significant bit set',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_INVALID_PAYLOAD_LENGTH',
+  ],
+  [DecodeResult.LENGTH_UNSAFE]: [
+    'Payload length over 2^53 - 1',
+    CloseCode.MESSAGE_TOO_BIG,
+    'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
+  ],
+  [DecodeResult.UNEXPECTED_CONTINUATION]: [
+    'Continuation frame with no message in progress',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_INVALID_OPCODE',
+  ],
+  [DecodeResult.EXPECTED_CONTINUATION]: [
+    'New data frame inside a fragmented message',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_INVALID_OPCODE',
+  ],
+  [DecodeResult.INVALID_UTF8]: ['Invalid UTF-8 in text', CloseCode.INVALID_PAYLOAD, 'WS_ERR_INVALID_UTF8'],
+};
+
+/** The ProtocolError for a negative decoder or scanner result. */
+export function decodeError(result: DecodeError): ProtocolError {
+  const [message, closeCode, code] = decodeErrors[result];
+  return new ProtocolError(message, closeCode, code);
+}

@@ -1,0 +1,123 @@
+// The batch frame scanner in JavaScript: the reference for assembly/scan.ts. It scans in place, so payload
+// offsets index the input itself. Its per-payload work (masking, UTF-8) is pluggable: with the JS twins
+// it is the reference; with the dispatcher's operations it handles frames too large for the staging area.
+
+import { DecodeOption, DecodeResult, HeaderBits, MessageState, Opcode, ScanStatus } from './constants.js';
+import { decodeHeaderJs } from './frame-header.js';
+import { xorMaskJs } from './mask.js';
+import { FRAME_ENTRY_WORDS, FRAME_TABLE_CAPACITY, type ScanOutcome } from './scan-outcome.js';
+import { UTF8_ACCEPT, utf8Outcome, validateUtf8Js } from './utf8.js';
+
+/** The payload work a scan does per frame: masking and UTF-8 validation, from either backend. */
+export interface PayloadOps {
+  mask(bytes: Uint8Array, start: number, end: number, keyWord: number, phase: number): void;
+  /** Returns -1 or the index of the first invalid byte; leaves the state after the run in utf8State. */
+  validateUtf8(bytes: Uint8Array, start: number, end: number, state: number): number;
+  readonly utf8State: number;
+}
+
+/** The pure-JavaScript payload work: the reference. */
+export const jsPayloadOps: PayloadOps = {
+  mask: xorMaskJs,
+  validateUtf8: validateUtf8Js,
+  get utf8State() {
+    return utf8Outcome.state;
+  },
+};
+
+/**
+ * Scans bytes[start, end) for complete frames: checks each header and the fragment sequence (RFC 6455
+ * section 5.4), unmasks payloads in place, validates uncompressed text, and fills `out`.
+ */
+export function scanFramesJs(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  options: number,
+  state: number,
+  out: ScanOutcome,
+  ops: PayloadOps = jsPayloadOps,
+): void {
+  const header = out.header;
+  const table = out.table;
+  out.source = bytes;
+  let pos = start;
+  let count = 0;
+  let status: ScanStatus = ScanStatus.COMPLETE;
+  for (;;) {
+    if (count === FRAME_TABLE_CAPACITY) {
+      status = ScanStatus.TABLE_FULL;
+      break;
+    }
+    const headerLength = decodeHeaderJs(bytes, pos, end, options, header);
+    if (headerLength === DecodeResult.NEED_MORE) break;
+    if (headerLength < 0) {
+      status = fail(out, headerLength, pos);
+      break;
+    }
+    const byte0 = header.byte0;
+    const opcode = byte0 & HeaderBits.OPCODE;
+    const isData = opcode < 0x8;
+    const fragmentOpcode = state & MessageState.OPCODE_BITS;
+    if (isData && (opcode === Opcode.CONTINUATION) !== (fragmentOpcode !== 0)) {
+      const error =
+        opcode === Opcode.CONTINUATION ? DecodeResult.UNEXPECTED_CONTINUATION : DecodeResult.EXPECTED_CONTINUATION;
+      status = fail(out, error, pos);
+      break;
+    }
+
+    const payloadStart = pos + headerLength;
+    const payloadLength = header.payloadLength;
+    if (payloadLength > end - payloadStart) {
+      status = ScanStatus.PARTIAL;
+      break;
+    }
+    const payloadEnd = payloadStart + payloadLength;
+    if (header.byte1 & HeaderBits.MASK) ops.mask(bytes, payloadStart, payloadEnd, header.maskKey, 0);
+
+    if (isData) {
+      // The opcode and compression of a message are those of its first frame.
+      let messageState =
+        fragmentOpcode !== 0 ? state : opcode | (byte0 & HeaderBits.RSV1 ? MessageState.COMPRESSED_BIT : 0);
+      if (
+        options & DecodeOption.VALIDATE_UTF8 &&
+        (messageState & MessageState.OPCODE_BITS) === Opcode.TEXT &&
+        (messageState & MessageState.COMPRESSED_BIT) === 0
+      ) {
+        const bad = ops.validateUtf8(
+          bytes,
+          payloadStart,
+          payloadEnd,
+          (messageState >>> MessageState.UTF8_SHIFT) & 0xff,
+        );
+        if (bad >= 0) {
+          status = fail(out, DecodeResult.INVALID_UTF8, bad);
+          break;
+        }
+        if (byte0 & HeaderBits.FIN && ops.utf8State !== UTF8_ACCEPT) {
+          status = fail(out, DecodeResult.INVALID_UTF8, payloadEnd);
+          break;
+        }
+        messageState = (messageState & 0xff) | (ops.utf8State << MessageState.UTF8_SHIFT);
+      }
+      state = byte0 & HeaderBits.FIN ? 0 : messageState;
+    }
+
+    const entry = count * FRAME_ENTRY_WORDS;
+    table[entry] = payloadStart;
+    table[entry + 1] = payloadLength;
+    table[entry + 2] = byte0;
+    count++;
+    pos = payloadEnd;
+  }
+  out.count = count;
+  out.status = status;
+  out.next = pos;
+  out.state = state;
+}
+
+function fail(out: ScanOutcome, error: number, at: number): ScanStatus {
+  out.error = error;
+  out.errorAt = at;
+  return ScanStatus.ERROR;
+}

@@ -1,0 +1,14 @@
+// How the tests start Debian's Chromium: as root in a sandboxed machine with no outside network, it needs
+// no sandbox and none of its background services (which would try to reach the internet).
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
