@@ -18,7 +18,8 @@ export interface RawFrame {
 const encoder = new TextEncoder();
 
 export function encodeFrame(frame: RawFrame): Uint8Array {
-  const payload = typeof frame.payload === 'string' ? encoder.encode(frame.payload) : (frame.payload ?? new Uint8Array(0));
+  const payload =
+    typeof frame.payload === 'string' ? encoder.encode(frame.payload) : (frame.payload ?? new Uint8Array(0));
   const length = frame.declaredLength ?? payload.length;
   const form = frame.lengthForm ?? (length < 126 ? 7 : length < 0x10000 ? 16 : 64);
   const header: number[] = [(frame.fin === false ? 0 : 0x80) | (frame.rsv ?? 0) | frame.opcode];
