@@ -89,6 +89,29 @@ export class WasmKernels {
   }
 
   /**
+   * Writes src[srcStart, srcEnd) XORed with the key word (byte `phase` first) into dest at destStart:
+   * the copy a masked send or a large received frame needs anyway, with the XOR done in staging.
+   */
+  maskInto(
+    src: Uint8Array,
+    srcStart: number,
+    srcEnd: number,
+    dest: Uint8Array,
+    destStart: number,
+    keyWord: number,
+    phase: number,
+  ): void {
+    const memory = this.memory();
+    const staging = this.stagingPtr;
+    for (let at = srcStart; at < srcEnd; at += this.stagingSize) {
+      const n = Math.min(this.stagingSize, srcEnd - at);
+      memory.set(n === src.length ? src : src.subarray(at, at + n), staging);
+      this.wasm.maskBytes(staging, n, keyWord, (phase + (at - srcStart)) & 3);
+      dest.set(memory.subarray(staging, staging + n), destStart + (at - srcStart));
+    }
+  }
+
+  /**
    * Validates data[start, end) as UTF-8 continuing from `state`. Returns -1, or the index in data of the
    * first invalid byte; the state after the run is left in utf8State.
    */

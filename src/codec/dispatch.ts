@@ -7,7 +7,7 @@
 
 import { selection } from './backend.js';
 import type { PayloadOps } from './frame-scanner.js';
-import { xorMaskJs } from './mask.js';
+import { xorMaskIntoJs, xorMaskJs } from './mask.js';
 import { utf8Outcome, validateUtf8Js } from './utf8.js';
 
 /** Below this many bytes masking stays in JS. */
@@ -16,6 +16,24 @@ export const MASK_WASM_MIN_BYTES = 128;
 export const UTF8_WASM_MIN_BYTES = 64;
 
 let lastUtf8State = 0;
+
+/** Writes src[srcStart, srcEnd) masked into dest at destStart (JS or WASM by size). */
+export function maskInto(
+  src: Uint8Array,
+  srcStart: number,
+  srcEnd: number,
+  dest: Uint8Array,
+  destStart: number,
+  keyWord: number,
+  phase: number,
+): void {
+  const wasm = selection.wasm;
+  if (wasm !== null && (selection.forced || srcEnd - srcStart >= MASK_WASM_MIN_BYTES)) {
+    wasm.maskInto(src, srcStart, srcEnd, dest, destStart, keyWord, phase);
+  } else {
+    xorMaskIntoJs(src, srcStart, srcEnd, dest, destStart, keyWord, phase);
+  }
+}
 
 /** Masking and UTF-8 validation, each answered by JS or WASM as the dispatcher chooses. */
 export const dispatchedOps: PayloadOps = {

@@ -59,10 +59,9 @@ export function scanFramesJs(
     const opcode = byte0 & HeaderBits.OPCODE;
     const isData = opcode < 0x8;
     const fragmentOpcode = state & MessageState.OPCODE_BITS;
-    if (isData && (opcode === Opcode.CONTINUATION) !== (fragmentOpcode !== 0)) {
-      const error =
-        opcode === Opcode.CONTINUATION ? DecodeResult.UNEXPECTED_CONTINUATION : DecodeResult.EXPECTED_CONTINUATION;
-      status = fail(out, error, pos);
+    const sequence = sequenceError(byte0, state);
+    if (sequence !== 0) {
+      status = fail(out, sequence, pos);
       break;
     }
 
@@ -76,14 +75,8 @@ export function scanFramesJs(
     if (header.byte1 & HeaderBits.MASK) ops.mask(bytes, payloadStart, payloadEnd, header.maskKey, 0);
 
     if (isData) {
-      // The opcode and compression of a message are those of its first frame.
-      let messageState =
-        fragmentOpcode !== 0 ? state : opcode | (byte0 & HeaderBits.RSV1 ? MessageState.COMPRESSED_BIT : 0);
-      if (
-        options & DecodeOption.VALIDATE_UTF8 &&
-        (messageState & MessageState.OPCODE_BITS) === Opcode.TEXT &&
-        (messageState & MessageState.COMPRESSED_BIT) === 0
-      ) {
+      let messageState = fragmentOpcode !== 0 ? state : startMessageState(byte0);
+      if (options & DecodeOption.VALIDATE_UTF8 && isPlainText(messageState)) {
         const bad = ops.validateUtf8(
           bytes,
           payloadStart,
@@ -120,4 +113,28 @@ function fail(out: ScanOutcome, error: number, at: number): ScanStatus {
   out.error = error;
   out.errorAt = at;
   return ScanStatus.ERROR;
+}
+
+/**
+ * RFC 6455 section 5.4: a continuation frame needs a fragmented message in progress, and a new data frame
+ * must not start inside one. Returns the DecodeResult error for byte0 in message state `state`, or 0.
+ */
+export function sequenceError(byte0: number, state: number): number {
+  const opcode = byte0 & HeaderBits.OPCODE;
+  if (opcode >= 0x8) return 0;
+  const inMessage = (state & MessageState.OPCODE_BITS) !== 0;
+  if (opcode === Opcode.CONTINUATION) return inMessage ? 0 : DecodeResult.UNEXPECTED_CONTINUATION;
+  return inMessage ? DecodeResult.EXPECTED_CONTINUATION : 0;
+}
+
+/** The message state a message's first frame sets: its opcode, and whether it is compressed (RSV1). */
+export function startMessageState(byte0: number): number {
+  return (byte0 & HeaderBits.OPCODE) | (byte0 & HeaderBits.RSV1 ? MessageState.COMPRESSED_BIT : 0);
+}
+
+/** True when the message in `messageState` is uncompressed text, whose UTF-8 is checked as it arrives. */
+export function isPlainText(messageState: number): boolean {
+  return (
+    (messageState & MessageState.OPCODE_BITS) === Opcode.TEXT && (messageState & MessageState.COMPRESSED_BIT) === 0
+  );
 }

@@ -1,0 +1,60 @@
+// Errors of the protocol layer. A peer's fault is a ProtocolError (close code + stable code string);
+// a caller's misuse is a TypeError or RangeError; an operation in the wrong state is an InvalidStateError.
+
+import { CloseCode } from '../codec/constants.js';
+import { ProtocolError } from '../codec/errors.js';
+
+export { ProtocolError };
+
+/** The peer's message (or frame) is larger than maxPayload (RFC 6455 section 7.4.1: 1009). */
+export function messageTooBig(limit: number): ProtocolError {
+  return new ProtocolError(
+    `Max payload size exceeded (${limit} bytes)`,
+    CloseCode.MESSAGE_TOO_BIG,
+    'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+  );
+}
+
+/** The peer sent more fragments in one message than maxFragments allows (ws names this the same way). */
+export function tooManyFragments(limit: number): ProtocolError {
+  return new ProtocolError(
+    `Too many message fragments (more than ${limit})`,
+    CloseCode.POLICY_VIOLATION,
+    'WS_ERR_TOO_MANY_BUFFERED_PARTS',
+  );
+}
+
+/** A close frame with a code that may not be sent (section 7.4). */
+export function invalidCloseCode(code: number): ProtocolError {
+  return new ProtocolError(`Invalid close code ${code}`, CloseCode.PROTOCOL_ERROR, 'WS_ERR_INVALID_CLOSE_CODE');
+}
+
+/** A close frame whose payload is 1 byte: too short for a code (section 5.5.1). */
+export function closePayloadOfOneByte(): ProtocolError {
+  return new ProtocolError(
+    'Close frame payload of 1 byte',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+  );
+}
+
+/** A close reason that is not UTF-8 (section 5.5.1, 8.1). */
+export function invalidCloseReason(): ProtocolError {
+  return new ProtocolError('Invalid UTF-8 in close reason', CloseCode.INVALID_PAYLOAD, 'WS_ERR_INVALID_UTF8');
+}
+
+/** Text that is not UTF-8 after inflating, or found by a check outside the scanner (section 8.1). */
+export function invalidUtf8(): ProtocolError {
+  return new ProtocolError('Invalid UTF-8 in text', CloseCode.INVALID_PAYLOAD, 'WS_ERR_INVALID_UTF8');
+}
+
+/** An operation the connection's state does not allow, such as sending after close. */
+export class InvalidStateError extends Error {
+  readonly code: string;
+
+  constructor(message: string, code = 'WS_ERR_INVALID_STATE') {
+    super(message);
+    this.name = 'InvalidStateError';
+    this.code = code;
+  }
+}

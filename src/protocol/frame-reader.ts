@@ -1,0 +1,363 @@
+// Reading frames from a byte stream (RFC 6455 section 5): socket chunks in, checked frames out.
+//
+// Copies per received payload, the cost this file exists to keep low:
+//   WASM path (a chunk of SCAN_WASM_MIN_BYTES or more): the chunk is copied once into the staging area,
+//     one call decodes, unmasks and validates every frame in it, and each payload is copied once out of
+//     linear memory into its own buffer (copyBytes) before any is delivered: 2 copies, the first shared
+//     by every frame of the chunk. Payloads are copied out before delivery so that a handler that sends
+//     (masking through the same staging area) or closes cannot disturb frames not yet delivered.
+//   JS path (small chunks): frames are unmasked in the chunk itself and handed out as views of it: 0 copies.
+//   A frame whose payload spans chunks (the one frame a chunk can end inside) streams into a buffer of
+//     its own as the bytes arrive, unmasked on the way (maskInto: through staging for large pieces) and
+//     validated as it goes (fail-fast UTF-8): 1 copy, 2 through staging.
+// Only a header split between chunks (at most 13 bytes) is ever kept and joined with the next chunk.
+// Fragments are assembled into messages by the caller (message-assembler.ts), which costs one more copy
+// for a fragmented message only.
+
+import { selection } from '../codec/backend.js';
+import { DecodeOption, DecodeResult, HeaderBits, MessageState, ScanStatus } from '../codec/constants.js';
+import { dispatchedOps, maskInto, SCAN_WASM_MIN_BYTES } from '../codec/dispatch.js';
+import { decodeError, type ProtocolError } from '../codec/errors.js';
+import { decodeHeaderJs } from '../codec/frame-header.js';
+import { isPlainText, scanFramesJs, sequenceError, startMessageState } from '../codec/frame-scanner.js';
+import { FRAME_ENTRY_WORDS, FRAME_TABLE_CAPACITY, ScanOutcome } from '../codec/scan-outcome.js';
+import { UTF8_ACCEPT } from '../codec/utf8.js';
+import { messageTooBig, tooManyFragments } from './errors.js';
+
+/** Copies source[start, end) into a fresh buffer (Buffer in Node, so messages are Buffers). */
+export type CopyBytes = (source: Uint8Array, start: number, end: number) => Uint8Array;
+
+export const copyBytesSlice: CopyBytes = (source, start, end) => source.slice(start, end);
+
+export interface FrameReaderOptions {
+  /** 'server' reads a client's frames (must be masked); 'client' a server's (must not be). */
+  role: 'server' | 'client';
+  /** RSV bits negotiated extensions define (0x40 with permessage-deflate). */
+  allowedRsvBits: number;
+  /** Check the UTF-8 of uncompressed text as it arrives. */
+  validateUtf8: boolean;
+  /** The most payload bytes one message may carry on the wire, across its fragments; 0 for no limit. */
+  maxPayload: number;
+  /** The most frames one message may have; 0 for no limit. */
+  maxFragments: number;
+  copyBytes: CopyBytes;
+}
+
+/** Where frames go. */
+export interface FrameSink {
+  /**
+   * A complete, checked frame: header byte 0 (FIN, RSV, opcode) and its unmasked payload, which the sink
+   * now owns. Return false to hold delivery: the reader keeps the rest until resume() (or stop()).
+   */
+  frame(byte0: number, payload: Uint8Array): boolean;
+  /** The peer broke the protocol; nothing more will be read. */
+  error(error: ProtocolError): void;
+}
+
+// Streamed payloads at most this large get their whole buffer at once; beyond it, the buffer grows as
+// bytes arrive, so that a peer that declares a huge frame and sends it slowly holds memory only for what
+// it has sent.
+const STREAM_UPFRONT_MAX_BYTES = 1 << 20;
+
+/** A frame whose header has been read and whose payload is still arriving. */
+class StreamingFrame {
+  byte0 = 0;
+  masked = false;
+  keyWord = 0;
+  length = 0;
+  filled = 0;
+  buffer: Uint8Array = new Uint8Array(0);
+  /** The message state after this frame's predecessors; UTF-8 state included when checking text. */
+  messageState = 0;
+  checkUtf8 = false;
+}
+
+export class FrameReader {
+  private readonly options: FrameReaderOptions;
+  private readonly decodeOptions: number;
+  private readonly sink: FrameSink;
+  private readonly outcome = new ScanOutcome(
+    new Uint32Array(FRAME_TABLE_CAPACITY * FRAME_ENTRY_WORDS),
+    new Uint8Array(0),
+  );
+  /** The message state word (see MessageState) after the last frame read. */
+  private state = 0;
+  /** Wire bytes and frames of the data message in progress, for maxPayload and maxFragments. */
+  private messageBytes = 0;
+  private messageFrames = 0;
+  /** A header split across chunks: its first bytes. */
+  private pendingHeader: Uint8Array | null = null;
+  private streaming: StreamingFrame | null = null;
+  /** Frames read but not yet delivered, in order. */
+  private readonly queuedByte0: number[] = [];
+  private readonly queuedPayload: Uint8Array[] = [];
+  private queueAt = 0;
+  /** Input that arrived while delivery was held. */
+  private readonly heldInput: Uint8Array[] = [];
+  private held = false;
+  private reading = false;
+  private stopped = false;
+  /** The error found after the queued frames, reported once they are delivered. */
+  private failure: ProtocolError | null = null;
+
+  constructor(options: FrameReaderOptions, sink: FrameSink) {
+    this.options = options;
+    this.sink = sink;
+    this.decodeOptions =
+      (options.role === 'server' ? DecodeOption.REQUIRE_MASK : DecodeOption.FORBID_MASK) |
+      (options.validateUtf8 ? DecodeOption.VALIDATE_UTF8 : 0) |
+      (options.allowedRsvBits << DecodeOption.ALLOWED_RSV_SHIFT);
+  }
+
+  /** Reads a chunk. The reader may unmask it in place and hand out views of it: it must not be reused. */
+  push(chunk: Uint8Array): void {
+    if (this.stopped) return;
+    // A chunk pushed while delivery is held, or from inside a sink callback, waits its turn.
+    this.heldInput.push(chunk);
+    if (!this.held && !this.reading) this.drain();
+  }
+
+  /** Resumes delivery after the sink returned false. */
+  resume(): void {
+    if (this.stopped || !this.held) return;
+    this.held = false;
+    if (!this.reading) this.drain();
+  }
+
+  private drain(): void {
+    this.reading = true;
+    try {
+      if (!this.deliverQueue()) return;
+      while (this.heldInput.length > 0 && !this.held && !this.stopped) {
+        this.read(this.heldInput.shift() as Uint8Array);
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** Reads nothing more: after a close frame, an error, or the end of the connection. */
+  stop(): void {
+    this.stopped = true;
+    this.queuedByte0.length = 0;
+    this.queuedPayload.length = 0;
+    this.heldInput.length = 0;
+    this.streaming = null;
+    this.pendingHeader = null;
+  }
+
+  /** True while a header or payload has been partly received. */
+  get midFrame(): boolean {
+    return this.pendingHeader !== null || this.streaming !== null;
+  }
+
+  private read(chunk: Uint8Array): void {
+    const end = chunk.length;
+    let pos = 0;
+    while (pos < end || this.queueAt < this.queuedPayload.length) {
+      if (this.streaming !== null) {
+        pos = this.feedStreaming(chunk, pos);
+      } else if (this.pendingHeader !== null) {
+        pos = this.completeSplitHeader(chunk, pos);
+      } else if (pos < end) {
+        pos = this.scan(chunk, pos);
+      }
+      if (!this.deliverQueue()) {
+        if (pos < end && !this.stopped) this.heldInput.unshift(chunk.subarray(pos));
+        return;
+      }
+      if (this.stopped) return;
+    }
+  }
+
+  /** Scans chunk from pos with the backend the dispatcher picks; queues the frames; returns where it stopped. */
+  private scan(chunk: Uint8Array, pos: number): number {
+    const out = this.outcome;
+    const wasm = selection.wasm;
+    const remaining = chunk.length - pos;
+    let regionEnd = chunk.length;
+    let fromLinearMemory = false;
+    if (wasm !== null && (selection.forced || remaining >= SCAN_WASM_MIN_BYTES)) {
+      const length = Math.min(remaining, wasm.stagingSize);
+      regionEnd = pos + length;
+      wasm.stage(chunk, pos, regionEnd, 0);
+      wasm.scanStaged(length, this.decodeOptions, this.state, pos, out);
+      fromLinearMemory = true;
+    } else {
+      scanFramesJs(chunk, pos, chunk.length, this.decodeOptions, this.state, out, dispatchedOps);
+    }
+    if (!this.queueScanned(fromLinearMemory)) return chunk.length;
+    this.state = out.state;
+    switch (out.status) {
+      case ScanStatus.ERROR:
+        this.fail(decodeError(out.error as Parameters<typeof decodeError>[0]));
+        return chunk.length;
+      case ScanStatus.PARTIAL:
+        this.startStreaming(out.header.byte0, out.header.byte1, out.header.maskKey, out.header.payloadLength);
+        return out.next + out.header.headerLength;
+      case ScanStatus.TABLE_FULL:
+        return out.next;
+      default:
+        // Everything consumed, or a header still arriving. If the scan reached the chunk's end, that
+        // header's first bytes are kept; if it stopped at the end of the staging area, scan on from there.
+        if (out.next < regionEnd && regionEnd === chunk.length) {
+          this.pendingHeader = chunk.slice(out.next);
+          return chunk.length;
+        }
+        return out.next;
+    }
+  }
+
+  /** Queues the scanned frames, checking the message limits; false when a limit failed the stream. */
+  private queueScanned(fromLinearMemory: boolean): boolean {
+    const { table, source, count } = this.outcome;
+    const copyBytes = this.options.copyBytes;
+    for (let i = 0; i < count * FRAME_ENTRY_WORDS; i += FRAME_ENTRY_WORDS) {
+      const start = table[i];
+      const length = table[i + 1];
+      const byte0 = table[i + 2];
+      if (!this.countFrame(byte0, length)) return false;
+      this.queuedByte0.push(byte0);
+      this.queuedPayload.push(
+        fromLinearMemory ? copyBytes(source, start, start + length) : source.subarray(start, start + length),
+      );
+    }
+    return true;
+  }
+
+  /** Applies maxPayload and maxFragments to a data frame about to be read; false when one is exceeded. */
+  private countFrame(byte0: number, length: number): boolean {
+    const opcode = byte0 & HeaderBits.OPCODE;
+    if (opcode >= 0x8) return true;
+    const { maxPayload, maxFragments } = this.options;
+    if (opcode === 0) {
+      this.messageBytes += length;
+      this.messageFrames++;
+    } else {
+      this.messageBytes = length;
+      this.messageFrames = 1;
+    }
+    if (maxPayload > 0 && this.messageBytes > maxPayload) {
+      this.fail(messageTooBig(maxPayload));
+      return false;
+    }
+    if (maxFragments > 0 && this.messageFrames > maxFragments) {
+      this.fail(tooManyFragments(maxFragments));
+      return false;
+    }
+    return true;
+  }
+
+  /** Joins a header split across chunks with the start of this chunk; returns where its payload begins. */
+  private completeSplitHeader(chunk: Uint8Array, pos: number): number {
+    const kept = this.pendingHeader as Uint8Array;
+    const take = Math.min(14 - kept.length, chunk.length - pos);
+    const joined = new Uint8Array(kept.length + take);
+    joined.set(kept);
+    joined.set(chunk.subarray(pos, pos + take), kept.length);
+    const header = this.outcome.header;
+    const result = decodeHeaderJs(joined, 0, joined.length, this.decodeOptions, header);
+    if (result === DecodeResult.NEED_MORE) {
+      this.pendingHeader = joined;
+      return pos + take;
+    }
+    this.pendingHeader = null;
+    if (result < 0) {
+      this.fail(decodeError(result as Parameters<typeof decodeError>[0]));
+      return chunk.length;
+    }
+    const sequence = sequenceError(header.byte0, this.state);
+    if (sequence !== 0) {
+      this.fail(decodeError(sequence as Parameters<typeof decodeError>[0]));
+      return chunk.length;
+    }
+    this.startStreaming(header.byte0, header.byte1, header.maskKey, header.payloadLength);
+    return pos + (result - kept.length);
+  }
+
+  /** Begins a frame whose payload is still to come (its header is already checked). */
+  private startStreaming(byte0: number, byte1: number, keyWord: number, length: number): void {
+    if (!this.countFrame(byte0, length)) return;
+    const frame = new StreamingFrame();
+    frame.byte0 = byte0;
+    frame.masked = (byte1 & HeaderBits.MASK) !== 0;
+    frame.keyWord = keyWord;
+    frame.length = length;
+    frame.buffer = new Uint8Array(Math.min(length, STREAM_UPFRONT_MAX_BYTES));
+    const isData = (byte0 & HeaderBits.OPCODE) < 0x8;
+    if (isData) {
+      frame.messageState = (this.state & MessageState.OPCODE_BITS) !== 0 ? this.state : startMessageState(byte0);
+      frame.checkUtf8 = this.options.validateUtf8 && isPlainText(frame.messageState);
+    }
+    this.streaming = frame;
+    // An empty payload is complete already (a split header of an empty ping, say).
+    if (length === 0) this.feedStreaming(new Uint8Array(0), 0);
+  }
+
+  /** Feeds a streaming frame from chunk at pos; when it completes, queues it. Returns the new position. */
+  private feedStreaming(chunk: Uint8Array, pos: number): number {
+    const frame = this.streaming as StreamingFrame;
+    const n = Math.min(frame.length - frame.filled, chunk.length - pos);
+    const at = frame.filled;
+    if (at + n > frame.buffer.length) {
+      const grown = new Uint8Array(Math.min(frame.length, Math.max(at + n, frame.buffer.length * 2)));
+      grown.set(frame.buffer.subarray(0, at));
+      frame.buffer = grown;
+    }
+    if (frame.masked) maskInto(chunk, pos, pos + n, frame.buffer, at, frame.keyWord, at & 3);
+    else frame.buffer.set(chunk.subarray(pos, pos + n), at);
+    frame.filled = at + n;
+    const fin = (frame.byte0 & HeaderBits.FIN) !== 0;
+    const complete = frame.filled === frame.length;
+    if (frame.checkUtf8) {
+      // Fail fast: each piece is checked as it arrives, and the message must end on a code point.
+      const utf8State = (frame.messageState >>> MessageState.UTF8_SHIFT) & 0xff;
+      const bad = dispatchedOps.validateUtf8(frame.buffer, at, at + n, utf8State);
+      if (bad >= 0 || (complete && fin && dispatchedOps.utf8State !== UTF8_ACCEPT)) {
+        this.fail(decodeError(DecodeResult.INVALID_UTF8));
+        return chunk.length;
+      }
+      frame.messageState = (frame.messageState & 0xff) | (dispatchedOps.utf8State << MessageState.UTF8_SHIFT);
+    }
+    if (!complete) return pos + n;
+    this.streaming = null;
+    if ((frame.byte0 & HeaderBits.OPCODE) < 0x8) this.state = fin ? 0 : frame.messageState;
+    this.queuedByte0.push(frame.byte0);
+    this.queuedPayload.push(
+      frame.buffer.length === frame.length ? frame.buffer : frame.buffer.subarray(0, frame.length),
+    );
+    return pos + n;
+  }
+
+  /** Delivers queued frames in order, then a pending failure. False when delivery is held or stopped. */
+  private deliverQueue(): boolean {
+    const byte0s = this.queuedByte0;
+    const payloads = this.queuedPayload;
+    while (this.queueAt < payloads.length) {
+      const i = this.queueAt++;
+      const keepGoing = this.sink.frame(byte0s[i], payloads[i]);
+      if (this.stopped) return false;
+      if (!keepGoing) {
+        this.held = true;
+        return false;
+      }
+    }
+    byte0s.length = 0;
+    payloads.length = 0;
+    this.queueAt = 0;
+    if (this.failure !== null) {
+      const failure = this.failure;
+      this.stop();
+      this.sink.error(failure);
+      return false;
+    }
+    return true;
+  }
+
+  /** Records a protocol error, to be reported after the frames before it are delivered. */
+  private fail(error: ProtocolError): void {
+    if (this.failure === null) this.failure = error;
+    this.streaming = null;
+    this.pendingHeader = null;
+  }
+}
