@@ -204,16 +204,13 @@ export class Connection {
 
   private onCloseFrame(payload: Uint8Array): void {
     this.reader.stop();
-    let code: number = CloseCode.NO_STATUS_RECEIVED;
-    let reason = '';
-    if (payload.length === 1) return this.onError(closePayloadOfOneByte());
-    if (payload.length >= 2) {
-      code = (payload[0] << 8) | payload[1];
-      if (!isValidWireCloseCode(code)) return this.onError(invalidCloseCode(code));
-      const bad = dispatchedOps.validateUtf8(payload, 2, payload.length, UTF8_ACCEPT);
-      if (bad >= 0 || dispatchedOps.utf8State !== UTF8_ACCEPT) return this.onError(invalidCloseReason());
-      reason = textDecoder.decode(payload.subarray(2));
+    const problem = closePayloadProblem(payload);
+    if (problem !== null) {
+      this.onError(problem);
+      return;
     }
+    const code = payload.length >= 2 ? (payload[0] << 8) | payload[1] : CloseCode.NO_STATUS_RECEIVED;
+    const reason = payload.length > 2 ? textDecoder.decode(payload.subarray(2)) : '';
     this.closeReceived = true;
     this.closeCode = code;
     this.closeReason = reason;
@@ -229,6 +226,17 @@ export class Connection {
     this.readyState = ReadyState.CLOSED;
     this.handler.failed(error);
   }
+}
+
+/** Why a received close payload is invalid (section 5.5.1, 7.4), or null when it is fine. */
+function closePayloadProblem(payload: Uint8Array): ProtocolError | null {
+  if (payload.length === 0) return null;
+  if (payload.length === 1) return closePayloadOfOneByte();
+  const code = (payload[0] << 8) | payload[1];
+  if (!isValidWireCloseCode(code)) return invalidCloseCode(code);
+  const bad = dispatchedOps.validateUtf8(payload, 2, payload.length, UTF8_ACCEPT);
+  if (bad >= 0 || dispatchedOps.utf8State !== UTF8_ACCEPT) return invalidCloseReason();
+  return null;
 }
 
 /** The payload of a close frame; throws TypeError or RangeError for a code or reason that may not be sent. */
