@@ -101,6 +101,7 @@ export class Connection {
         maxPayload,
         maxFragments: options.maxFragments ?? 0,
         copyBytes: options.copyBytes ?? copyBytesSlice,
+        allocate,
       },
       { frame: (byte0, payload) => this.onFrame(byte0, payload), error: (error) => this.onError(error) },
     );
@@ -214,8 +215,8 @@ export class Connection {
     this.closeReceived = true;
     this.closeCode = code;
     this.closeReason = reason;
-    // Section 5.5.1: answer with a close frame, echoing the code (an empty one if none came).
-    if (!this.closeSent) this.writeClose(code === CloseCode.NO_STATUS_RECEIVED ? EMPTY : encodeClosePayload(code, ''));
+    // Section 5.5.1: answer with a close frame, echoing the code and reason (an empty frame if none came).
+    if (!this.closeSent) this.writeClose(code === CloseCode.NO_STATUS_RECEIVED ? EMPTY : payload);
     this.readyState = ReadyState.CLOSED;
     this.handler.closed(code, reason);
   }

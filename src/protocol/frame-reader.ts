@@ -23,6 +23,7 @@ import { isPlainText, scanFramesJs, sequenceError, startMessageState } from '../
 import { FRAME_ENTRY_WORDS, FRAME_TABLE_CAPACITY, ScanOutcome } from '../codec/scan-outcome.js';
 import { UTF8_ACCEPT } from '../codec/utf8.js';
 import { messageTooBig, tooManyFragments } from './errors.js';
+import type { Allocate } from './frame-writer.js';
 
 /** Copies source[start, end) into a fresh buffer (Buffer in Node, so messages are Buffers). */
 export type CopyBytes = (source: Uint8Array, start: number, end: number) => Uint8Array;
@@ -41,6 +42,8 @@ export interface FrameReaderOptions {
   /** The most frames one message may have; 0 for no limit. */
   maxFragments: number;
   copyBytes: CopyBytes;
+  /** Allocates the buffer a payload that spans chunks streams into. */
+  allocate: Allocate;
 }
 
 /** Where frames go. */
@@ -283,7 +286,7 @@ export class FrameReader {
     frame.masked = (byte1 & HeaderBits.MASK) !== 0;
     frame.keyWord = keyWord;
     frame.length = length;
-    frame.buffer = new Uint8Array(Math.min(length, STREAM_UPFRONT_MAX_BYTES));
+    frame.buffer = this.options.allocate(Math.min(length, STREAM_UPFRONT_MAX_BYTES));
     const isData = (byte0 & HeaderBits.OPCODE) < 0x8;
     if (isData) {
       frame.messageState = (this.state & MessageState.OPCODE_BITS) !== 0 ? this.state : startMessageState(byte0);
@@ -300,7 +303,7 @@ export class FrameReader {
     const n = Math.min(frame.length - frame.filled, chunk.length - pos);
     const at = frame.filled;
     if (at + n > frame.buffer.length) {
-      const grown = new Uint8Array(Math.min(frame.length, Math.max(at + n, frame.buffer.length * 2)));
+      const grown = this.options.allocate(Math.min(frame.length, Math.max(at + n, frame.buffer.length * 2)));
       grown.set(frame.buffer.subarray(0, at));
       frame.buffer = grown;
     }

@@ -1,0 +1,225 @@
+// The client side of the opening handshake in Node (RFC 6455 section 4.1), over node:http/https so that
+// agents (proxies), createConnection, TLS options and ws+unix: sockets work as they do with ws.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { type ClientRequest, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { checkClientResponse, handshakeAccept, isValidSubprotocol } from './handshake-glue.js';
+import { type ConnectionSettings, installClientStarter, WebSocket } from './websocket.js';
+
+export interface ClientOptions
+  extends ConnectionSettings,
+    Omit<RequestOptions, 'timeout' | 'protocol' | 'path' | 'host' | 'port' | 'hostname'> {
+  handshakeTimeout?: number;
+  followRedirects?: boolean;
+  maxRedirects?: number;
+  origin?: string;
+  protocolVersion?: number;
+  perMessageDeflate?: boolean | object;
+  finishRequest?: (request: ClientRequest, websocket: WebSocket) => void;
+}
+
+/** Per-WebSocket handshake state kept across redirects. */
+interface ClientState {
+  redirects: number;
+  originalHost: string;
+  originalSecure: boolean;
+  originalIpc: boolean;
+}
+
+const states = new WeakMap<WebSocket, ClientState>();
+
+function startClient(
+  websocket: WebSocket,
+  address: string | URL,
+  protocols: string | string[] | undefined,
+  options: ClientOptions,
+): void {
+  const settings: ClientOptions = { followRedirects: false, maxRedirects: 10, protocolVersion: 13, ...options };
+  if (settings.protocolVersion !== 13) {
+    throw new RangeError(`Unsupported protocol version: ${settings.protocolVersion} (supported versions: 13)`);
+  }
+  const state = states.get(websocket) ?? { redirects: 0, originalHost: '', originalSecure: false, originalIpc: false };
+  states.set(websocket, state);
+
+  let url: URL;
+  try {
+    url = address instanceof URL ? new URL(address.href) : new URL(address);
+  } catch {
+    throw new SyntaxError(`Invalid URL: ${String(address)}`);
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  websocket._url = url.href;
+
+  const isSecure = url.protocol === 'wss:';
+  const isIpc = url.protocol === 'ws+unix:';
+  let invalid: string | null = null;
+  if (url.protocol !== 'ws:' && !isSecure && !isIpc) {
+    invalid = 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"';
+  } else if (isIpc && !url.pathname) {
+    invalid = "The URL's pathname is empty";
+  } else if (url.hash) {
+    invalid = 'The URL contains a fragment identifier';
+  }
+  if (invalid !== null) {
+    const error = new SyntaxError(invalid);
+    if (state.redirects === 0) throw error;
+    failBeforeOpen(websocket, error);
+    return;
+  }
+
+  const protocolList = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
+  const offered = new Set<string>();
+  for (const protocol of protocolList) {
+    if (typeof protocol !== 'string' || !isValidSubprotocol(protocol) || offered.has(protocol)) {
+      throw new SyntaxError('An invalid or duplicated subprotocol was specified');
+    }
+    offered.add(protocol);
+  }
+
+  const key = randomBytes(16).toString('base64');
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(settings.headers ?? {})) {
+    if (value !== undefined) headers[name] = value as string | number | string[];
+  }
+  Object.assign(headers, {
+    'Sec-WebSocket-Version': 13,
+    'Sec-WebSocket-Key': key,
+    Connection: 'Upgrade',
+    Upgrade: 'websocket',
+  });
+  if (offered.size > 0) headers['Sec-WebSocket-Protocol'] = [...offered].join(',');
+  if (settings.origin) headers.Origin = settings.origin;
+
+  const requestOptions: RequestOptions & { createConnection?: unknown } = {
+    ...settings,
+    method: 'GET',
+    headers,
+    host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port || (isSecure ? 443 : 80),
+    path: url.pathname + url.search,
+    timeout: settings.handshakeTimeout,
+    defaultPort: isSecure ? 443 : 80,
+  };
+  delete (requestOptions as { hostname?: string }).hostname;
+  if (!settings.createConnection && !settings.agent) {
+    requestOptions.createConnection = (isSecure ? tlsConnectFor : netConnect) as never;
+  }
+  if (url.username || url.password) {
+    requestOptions.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  }
+  if (isIpc) {
+    const path = requestOptions.path as string;
+    const colon = path.indexOf(':');
+    requestOptions.socketPath = colon === -1 ? path : path.slice(0, colon);
+    requestOptions.path = colon === -1 ? '' : path.slice(colon + 1);
+  }
+
+  if (settings.followRedirects) {
+    if (state.redirects === 0) {
+      state.originalIpc = isIpc;
+      state.originalSecure = isSecure;
+      state.originalHost = isIpc ? (requestOptions.socketPath as string) : url.host;
+    } else if (websocket.listenerCount('redirect') === 0) {
+      // A redirect to another host (or from TLS to plain text) must not carry the credentials.
+      const sameHost = isIpc
+        ? state.originalIpc && requestOptions.socketPath === state.originalHost
+        : !state.originalIpc && url.host === state.originalHost;
+      if (!sameHost || (state.originalSecure && !isSecure)) {
+        for (const name of Object.keys(headers)) {
+          const lower = name.toLowerCase();
+          if (lower === 'authorization' || lower === 'cookie' || (!sameHost && lower === 'host')) delete headers[name];
+        }
+        requestOptions.auth = undefined;
+      }
+    }
+  }
+
+  const request = (isSecure ? httpsRequest : httpRequest)(requestOptions);
+  let settled = false;
+  websocket._abortHandshake = (reason) => {
+    if (settled) return;
+    settled = true;
+    request.destroy();
+    failBeforeOpen(websocket, new Error(reason));
+  };
+  if (state.redirects > 0) websocket.emit('redirect', websocket.url, request);
+
+  if (settings.handshakeTimeout) {
+    request.on('timeout', () => websocket._abortHandshake?.('Opening handshake has timed out'));
+  }
+  request.on('error', (error) => {
+    if (settled) return;
+    settled = true;
+    failBeforeOpen(websocket, error);
+  });
+  request.on('response', (response: IncomingMessage) => {
+    if (settled) return;
+    const location = response.headers.location;
+    const status = response.statusCode ?? 0;
+    if (location && settings.followRedirects && status >= 300 && status < 400) {
+      settled = true;
+      request.destroy();
+      if (++state.redirects > (settings.maxRedirects ?? 10)) {
+        failBeforeOpen(websocket, new Error('Maximum redirects exceeded'));
+        return;
+      }
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        failBeforeOpen(websocket, new SyntaxError(`Invalid URL: ${location}`));
+        return;
+      }
+      startClient(websocket, next, protocols, options);
+      return;
+    }
+    if (!websocket.emit('unexpected-response', request, response)) {
+      websocket._abortHandshake?.(`Unexpected server response: ${status}`);
+    }
+  });
+  request.on('upgrade', (response: IncomingMessage, socket: Duplex, head: Buffer) => {
+    websocket.emit('upgrade', response);
+    if (settled || websocket.readyState !== WebSocket.CONNECTING) return;
+    settled = true;
+    websocket._abortHandshake = null;
+    const problem = checkClientResponse(response.headers, handshakeAccept(key, sha1Base64), offered);
+    if (problem !== null) {
+      socket.destroy();
+      failBeforeOpen(websocket, new Error(problem.message));
+      return;
+    }
+    websocket._protocol = response.headers['sec-websocket-protocol'] ?? '';
+    websocket.setSocket(socket, head, settings);
+    websocket.emit('open');
+  });
+
+  if (settings.finishRequest) settings.finishRequest(request, websocket);
+  else request.end();
+}
+
+function sha1Base64(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
+/** tls.connect with SNI set from the host, unless it is an IP address (as ws does). */
+function tlsConnectFor(options: { host?: string; servername?: string }): Duplex {
+  const host = options.host ?? '';
+  return tlsConnect({ ...options, servername: options.servername ?? (isIP(host) ? '' : host) } as never);
+}
+
+/** The handshake failed: 'error', then 'close' with 1006, as ws reports it. */
+function failBeforeOpen(websocket: WebSocket, error: Error): void {
+  websocket._readyState = WebSocket.CLOSING;
+  websocket._abortHandshake = null;
+  process.nextTick(() => {
+    websocket._emitError(error);
+    websocket._emitClose();
+  });
+}
+
+installClientStarter(startClient as never);

@@ -1,0 +1,28 @@
+// What a binary 'message' event carries, by binaryType (ws's four choices). Text messages are always
+// Buffers, as in ws; the EventTarget face turns them into strings.
+
+export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
+
+export const BINARY_TYPES: readonly BinaryType[] = ['nodebuffer', 'arraybuffer', 'fragments', 'blob'];
+
+export function toMessageData(data: Buffer, binaryType: BinaryType): Buffer | ArrayBuffer | Buffer[] | Blob {
+  switch (binaryType) {
+    case 'arraybuffer':
+      return toArrayBuffer(data);
+    case 'fragments':
+      // Fragments are joined as they arrive (message-assembler.ts), so a message is one fragment.
+      return [data];
+    case 'blob':
+      return new Blob([data as Uint8Array<ArrayBuffer>]);
+    default:
+      return data;
+  }
+}
+
+/** The bytes as an ArrayBuffer of their own: the backing store itself when the Buffer spans all of it. */
+export function toArrayBuffer(data: Buffer): ArrayBuffer {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
+    return data.buffer;
+  }
+  return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+}

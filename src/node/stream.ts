@@ -1,0 +1,75 @@
+// createWebSocketStream: a WebSocket as a Node Duplex stream (ws's helper). Received messages are the
+// readable side (paused with the stream's backpressure); writes are sent as messages; ending the
+// writable side closes the WebSocket.
+
+import { Duplex, type DuplexOptions } from 'node:stream';
+import type { WebSocket } from './websocket.js';
+
+export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): Duplex {
+  let terminateOnDestroy = true;
+  const stream = new Duplex({
+    ...options,
+    autoDestroy: false,
+    emitClose: false,
+    objectMode: false,
+    writableObjectMode: false,
+    read() {
+      if (ws.isPaused) ws.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      if (ws.readyState === ws.CONNECTING) {
+        ws.once('open', () => ws.send(chunk, callback));
+        return;
+      }
+      ws.send(chunk, callback);
+    },
+    final(callback) {
+      if (ws.readyState === ws.CONNECTING) {
+        ws.once('open', () => stream._final(callback));
+        return;
+      }
+      if (ws.readyState === ws.CLOSED) {
+        callback();
+        if (stream.readableEnded) stream.destroy();
+        return;
+      }
+      ws.once('close', () => callback());
+      ws.close();
+    },
+    destroy(error, callback) {
+      if (ws.readyState === ws.CLOSED) {
+        callback(error);
+        return;
+      }
+      let called = false;
+      ws.once('error', (wsError: Error) => {
+        called = true;
+        callback(wsError);
+      });
+      ws.once('close', () => {
+        if (!called) callback(error);
+        called = true;
+      });
+      if (terminateOnDestroy) ws.terminate();
+    },
+  });
+
+  ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    const chunk = !isBinary && stream.readableObjectMode ? data.toString() : data;
+    if (!stream.push(chunk)) ws.pause();
+  });
+  ws.once('error', (error: Error) => {
+    if (stream.destroyed) return;
+    // The WebSocket is already closing; destroying the stream must not terminate it early.
+    terminateOnDestroy = false;
+    stream.destroy(error);
+  });
+  ws.once('close', () => {
+    if (stream.destroyed) return;
+    stream.push(null);
+  });
+  stream.on('end', () => {
+    if (stream.writableFinished || ws.readyState === ws.CLOSED) stream.destroy();
+  });
+  return stream;
+}

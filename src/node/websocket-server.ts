@@ -1,0 +1,276 @@
+// WebSocketServer: ws's server API. It accepts upgrades on its own HTTP server (port), on one the user
+// attaches (server), or hands them over one by one (noServer + handleUpgrade), checks each request
+// (RFC 6455 section 4.2.1), and turns the socket over to a WebSocket after the 101 response.
+
+import { EventEmitter } from 'node:events';
+import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { acceptFor, acceptUpgrade, type UpgradeRejection } from './handshake-glue.js';
+import { type ConnectionSettings, WebSocket } from './websocket.js';
+
+export interface VerifyClientInfo {
+  origin: string | undefined;
+  secure: boolean;
+  req: IncomingMessage;
+}
+
+export type VerifyClientCallback = (
+  verified: boolean,
+  code?: number,
+  message?: string,
+  headers?: Record<string, string | number | string[]>,
+) => void;
+
+export interface WebSocketServerOptions extends ConnectionSettings {
+  host?: string;
+  port?: number;
+  backlog?: number;
+  server?: HttpServer | HttpsServer;
+  noServer?: boolean;
+  path?: string;
+  verifyClient?:
+    | ((info: VerifyClientInfo) => boolean)
+    | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void);
+  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  clientTracking?: boolean;
+  perMessageDeflate?: boolean | object;
+  /** The class to create for each connection: WebSocket or a subclass. */
+  WebSocket?: typeof WebSocket;
+}
+
+const RUNNING = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+export class WebSocketServer extends EventEmitter {
+  readonly options: WebSocketServerOptions & { WebSocket: typeof WebSocket };
+  /** The open connections, when clientTracking is on (the default). */
+  readonly clients: Set<WebSocket> | undefined;
+  private _server: HttpServer | HttpsServer | null = null;
+  private _removeListeners: (() => void) | null = null;
+  private _state = RUNNING;
+  private _shouldEmitClose = false;
+
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super();
+    const settings = { clientTracking: true, WebSocket, ...options };
+    const sources = [settings.port != null, Boolean(settings.server), Boolean(settings.noServer)];
+    if (sources.filter(Boolean).length !== 1) {
+      throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
+    }
+    this.options = settings;
+    this.clients = settings.clientTracking ? new Set() : undefined;
+
+    if (settings.port != null) {
+      const server = createServer((_request, response) => {
+        const body = STATUS_CODES[426] as string;
+        response.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
+        response.end(body);
+      });
+      server.listen(settings.port, settings.host, settings.backlog, callback);
+      this._server = server;
+    } else if (settings.server) {
+      this._server = settings.server;
+    }
+
+    const server = this._server;
+    if (server !== null) {
+      const onListening = () => this.emit('listening');
+      const onError = (error: Error) => this.emit('error', error);
+      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        this.handleUpgrade(request, socket, head, (ws, req) => this.emit('connection', ws, req));
+      };
+      server.on('listening', onListening);
+      server.on('error', onError);
+      server.on('upgrade', onUpgrade);
+      this._removeListeners = () => {
+        server.removeListener('listening', onListening);
+        server.removeListener('error', onError);
+        server.removeListener('upgrade', onUpgrade);
+      };
+    }
+  }
+
+  /** The bound address of the internal or attached server. */
+  address(): ReturnType<HttpServer['address']> {
+    if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
+    return this._server === null ? null : this._server.address();
+  }
+
+  /**
+   * Stops accepting new connections (ws's meaning: open connections are not closed) and emits 'close'
+   * once the internal HTTP server has closed, or, with an external server or noServer, once every
+   * tracked client has gone.
+   */
+  close(cb?: (error?: Error) => void): void {
+    if (this._state === CLOSED) {
+      if (cb) this.once('close', () => cb(new Error('The server is not running')));
+      process.nextTick(() => this.emitClose());
+      return;
+    }
+    if (cb) this.once('close', cb);
+    if (this._state === CLOSING) return;
+    this._state = CLOSING;
+    const server = this._server;
+    this._removeListeners?.();
+    this._removeListeners = null;
+    this._server = null;
+    if (this.options.noServer || this.options.server) {
+      if (this.clients !== undefined && this.clients.size > 0) this._shouldEmitClose = true;
+      else process.nextTick(() => this.emitClose());
+    } else {
+      (server as HttpServer).close(() => this.emitClose());
+    }
+  }
+
+  /** Whether this server takes the request: its path matches `options.path`, when set. */
+  shouldHandle(request: IncomingMessage): boolean {
+    const path = this.options.path;
+    if (!path) return true;
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    return (query === -1 ? url : url.slice(0, query)) === path;
+  }
+
+  /** Completes (or refuses) one upgrade; `cb` receives the new WebSocket. */
+  handleUpgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    cb: (ws: WebSocket, request: IncomingMessage) => void,
+  ): void {
+    socket.on('error', destroyOnError);
+    const checked = acceptUpgrade(request);
+    if ('status' in checked) {
+      this.refuse(request, socket, checked);
+      return;
+    }
+    if (!this.shouldHandle(request)) {
+      writeRefusal(socket, 400);
+      return;
+    }
+    const verifyClient = this.options.verifyClient;
+    if (verifyClient) {
+      const info: VerifyClientInfo = {
+        origin: request.headers.origin,
+        secure: Boolean((request.socket as { authorized?: boolean; encrypted?: boolean }).encrypted),
+        req: request,
+      };
+      if (verifyClient.length === 2) {
+        (verifyClient as (info: VerifyClientInfo, callback: VerifyClientCallback) => void)(
+          info,
+          (verified, code, message, headers) => {
+            if (!verified) {
+              writeRefusal(socket, code || 401, message, headers);
+              return;
+            }
+            this.completeUpgrade(checked.key, checked.protocols, request, socket, head, cb);
+          },
+        );
+        return;
+      }
+      if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
+        writeRefusal(socket, 401);
+        return;
+      }
+    }
+    this.completeUpgrade(checked.key, checked.protocols, request, socket, head, cb);
+  }
+
+  private completeUpgrade(
+    key: string,
+    protocols: Set<string>,
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    cb: (ws: WebSocket, request: IncomingMessage) => void,
+  ): void {
+    // The client may have gone (sent FIN) while verifyClient ran.
+    if (!socket.readable || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if ((socket as { [kUpgraded]?: boolean })[kUpgraded]) {
+      throw new Error(
+        'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration',
+      );
+    }
+    if (this._state > RUNNING) {
+      writeRefusal(socket, 503);
+      return;
+    }
+    const ws = new this.options.WebSocket(null, undefined, this.options);
+    const headers = [
+      'HTTP/1.1 101 Switching Protocols',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${acceptFor(key)}`,
+    ];
+    if (protocols.size > 0) {
+      const handleProtocols = this.options.handleProtocols;
+      const chosen = handleProtocols ? handleProtocols(protocols, request) : protocols.values().next().value;
+      if (chosen) {
+        headers.push(`Sec-WebSocket-Protocol: ${chosen}`);
+        ws._protocol = chosen;
+      }
+    }
+    // Listeners may add headers (ws's 'headers' event).
+    this.emit('headers', headers, request);
+    socket.write(`${headers.join('\r\n')}\r\n\r\n`);
+    socket.removeListener('error', destroyOnError);
+    (socket as { [kUpgraded]?: boolean })[kUpgraded] = true;
+    ws.setSocket(socket, head, this.options);
+    const clients = this.clients;
+    if (clients !== undefined) {
+      clients.add(ws);
+      ws.on('close', () => {
+        clients.delete(ws);
+        if (this._shouldEmitClose && clients.size === 0) process.nextTick(() => this.emitClose());
+      });
+    }
+    cb(ws, request);
+  }
+
+  private refuse(request: IncomingMessage, socket: Duplex, rejection: UpgradeRejection): void {
+    if (this.listenerCount('wsClientError') > 0) {
+      const error = Object.assign(new Error(rejection.message), { code: rejection.code });
+      this.emit('wsClientError', error, socket, request);
+      return;
+    }
+    writeRefusal(socket, rejection.status, rejection.message, rejection.headers);
+  }
+
+  private emitClose(): void {
+    this._state = CLOSED;
+    this.emit('close');
+  }
+}
+
+const kUpgraded = Symbol('wasmsocket upgraded');
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
+export function writeRefusal(
+  socket: Duplex,
+  status: number,
+  message = STATUS_CODES[status] ?? 'Error',
+  headers: Record<string, string | number | string[]> = {},
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: text/html',
+    `Content-Length: ${Buffer.byteLength(message)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : value}`),
+  ];
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${message}`);
+}

@@ -1,0 +1,427 @@
+// The Node WebSocket: ws's API over the sans-IO Connection and a net/tls socket.
+//
+// The socket glue lives here: 'data' goes into the connection with the socket corked, so every reply a
+// handler writes while a chunk is delivered leaves in one writev; the closing handshake ends the socket
+// (section 7.1.1) with a closeTimeout for peers that never answer; 'close' reports the peer's code, or
+// 1006 when the connection dropped without one.
+
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { CloseCode } from '../codec/constants.js';
+import type { ProtocolError } from '../codec/errors.js';
+import { Connection, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
+import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
+import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
+
+/** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** Options that shape a connection, from the server or the client constructor (ws's names). */
+export interface ConnectionSettings {
+  maxPayload?: number;
+  maxFragments?: number;
+  skipUTF8Validation?: boolean;
+  autoPong?: boolean;
+  allowSynchronousEvents?: boolean;
+  closeTimeout?: number;
+}
+
+export type SendCallback = (error?: Error | null) => void;
+
+export interface SendOptions {
+  binary?: boolean;
+  compress?: boolean;
+  fin?: boolean;
+  mask?: boolean;
+}
+
+type State = 0 | 1 | 2 | 3;
+
+/** Hooks the client handshake module installs (kept apart so this file has no HTTP client code). */
+export type ClientStarter = (
+  websocket: WebSocket,
+  address: string | URL,
+  protocols: string | string[] | undefined,
+  options: object,
+) => void;
+
+let startClient: ClientStarter | null = null;
+
+/** Called once by client-handshake.ts to provide the client side of the constructor. */
+export function installClientStarter(starter: ClientStarter): void {
+  startClient = starter;
+}
+
+export class WebSocket extends EventEmitter {
+  // ws's statics, assigned in src/index.ts (declared here for TypeScript users of WebSocket.Server).
+  declare static WebSocket: typeof WebSocket;
+  declare static WebSocketServer: typeof import('./websocket-server.js').WebSocketServer;
+  declare static Server: typeof import('./websocket-server.js').WebSocketServer;
+  declare static createWebSocketStream: typeof import('./stream.js').createWebSocketStream;
+
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  // The instance constants live on the prototype (below), not on every connection.
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
+
+  /** Internal state; ws users read it through the getters below. */
+  _readyState: State = WebSocket.CONNECTING;
+  _protocol = '';
+  _extensions = '';
+  _url = '';
+  _isServer = true;
+  _socket: Duplex | null = null;
+  _connection: Connection | null = null;
+  _closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS;
+  /** Set while a client handshake is in flight, so close() before open can abort it. */
+  _abortHandshake: ((reason: string) => void) | null = null;
+
+  private _binaryType: BinaryType = 'nodebuffer';
+  private _closeCode: number = CloseCode.ABNORMAL_CLOSURE;
+  private _closeReason: Buffer = EMPTY_BUFFER;
+  private _closeTimer: NodeJS.Timeout | null = null;
+  private _closeFrameReceived = false;
+  private _errorEmitted = false;
+  private _paused = false;
+  private _allowSynchronousEvents = true;
+  private _writeCallback: SendCallback | null = null;
+  private _bufferedBeforeOpen = 0;
+
+  constructor(address: string | URL | null, protocols?: string | string[] | object, options?: object) {
+    super();
+    if (address === null) return;
+    this._isServer = false;
+    if (startClient === null) throw new Error('wasmsocket: the client is not available in this build');
+    if (protocols !== undefined && !Array.isArray(protocols) && typeof protocols === 'object' && protocols !== null) {
+      options = protocols;
+      protocols = undefined;
+    }
+    startClient(this, address, protocols as string | string[] | undefined, options ?? {});
+  }
+
+  // The browser-style face (event-target.ts), defined on the prototype below.
+  declare addEventListener: (
+    type: 'open' | 'message' | 'close' | 'error',
+    listener: ((event: WebSocketEvent) => void) | { handleEvent(event: WebSocketEvent): void },
+    options?: { once?: boolean },
+  ) => void;
+  declare removeEventListener: (
+    type: 'open' | 'message' | 'close' | 'error',
+    listener: ((event: WebSocketEvent) => void) | { handleEvent(event: WebSocketEvent): void },
+  ) => void;
+  declare onopen: ((event: WebSocketEvent) => void) | null;
+  declare onmessage: ((event: WebSocketEvent) => void) | null;
+  declare onclose: ((event: WebSocketEvent) => void) | null;
+  declare onerror: ((event: WebSocketEvent) => void) | null;
+
+  /** True when close frames went both ways: CloseEvent.wasClean. */
+  get _wasClean(): boolean {
+    const connection = this._connection;
+    return this._closeFrameReceived && connection !== null && connection.readyState === 3;
+  }
+
+  get readyState(): State {
+    return this._readyState;
+  }
+
+  get protocol(): string {
+    return this._protocol;
+  }
+
+  get extensions(): string {
+    return this._extensions;
+  }
+
+  get url(): string {
+    return this._url;
+  }
+
+  get isPaused(): boolean {
+    return this._paused;
+  }
+
+  /** Bytes queued to send and not yet handed to the operating system. */
+  get bufferedAmount(): number {
+    const socket = this._socket;
+    return socket === null ? this._bufferedBeforeOpen : socket.writableLength;
+  }
+
+  get binaryType(): BinaryType {
+    return this._binaryType;
+  }
+
+  set binaryType(type: BinaryType) {
+    if (BINARY_TYPES.includes(type)) this._binaryType = type;
+  }
+
+  /**
+   * Takes over an upgraded socket: used by the server after the 101 response and by the client after
+   * checking it. `head` is what arrived after the HTTP head.
+   */
+  setSocket(socket: Duplex, head: Buffer, settings: ConnectionSettings): void {
+    this._socket = socket;
+    this._closeTimeoutMs = settings.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this._allowSynchronousEvents = settings.allowSynchronousEvents ?? true;
+    this._connection = new Connection(
+      {
+        role: this._isServer ? 'server' : 'client',
+        maxPayload: settings.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+        maxFragments: settings.maxFragments ?? 0,
+        validateUtf8: !settings.skipUTF8Validation,
+        autoPong: settings.autoPong ?? true,
+        random: nodeRandom,
+        allocate: allocateBuffer,
+        copyBytes: copyToBuffer,
+      },
+      {
+        write: (chunks) => this.writeChunks(chunks),
+        message: (data, isBinary) => this.onMessage(data, isBinary),
+        ping: (data) => this.emit('ping', asBuffer(data)),
+        pong: (data) => this.emit('pong', asBuffer(data)),
+        closed: (code, reason) => this.onCloseFrame(code, reason),
+        failed: (error) => this.onProtocolError(error),
+      },
+    );
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    socket.on('data', this.onSocketData);
+    socket.on('end', this.onSocketEnd);
+    socket.on('close', this.onSocketClose);
+    socket.on('error', this.onSocketError);
+    this._readyState = WebSocket.OPEN;
+    if (head.length > 0) this.onSocketData(head);
+  }
+
+  /** Sends a message (or a fragment of one, with fin: false). ws's signature and behaviour. */
+  send(data: unknown, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+    if (typeof options === 'function') {
+      cb = options;
+      options = {};
+    }
+    if (this._readyState === WebSocket.CONNECTING) {
+      throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+    const bytes = toBuffer(data);
+    const connection = this._connection;
+    if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
+      this.sendAfterClose(bytes.length, cb);
+      return;
+    }
+    const { binary = typeof data !== 'string', fin = true, mask } = options ?? {};
+    this._writeCallback = cb ?? null;
+    connection.send(bytes, binary, fin, mask ?? !this._isServer);
+    this._writeCallback = null;
+  }
+
+  ping(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
+    this.sendControl('ping', data, mask, cb);
+  }
+
+  pong(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
+    this.sendControl('pong', data, mask, cb);
+  }
+
+  /** Starts the closing handshake (ws's semantics, including before the connection opens). */
+  close(code?: number, reason?: string | Buffer): void {
+    if (this._readyState === WebSocket.CLOSED) return;
+    if (this._readyState === WebSocket.CONNECTING) {
+      this._abortHandshake?.('WebSocket was closed before the connection was established');
+      return;
+    }
+    const connection = this._connection as Connection;
+    const socket = this._socket as Duplex;
+    if (this._readyState === WebSocket.CLOSING) {
+      if (connection.readyState === 3) socket.end();
+      return;
+    }
+    const reasonText = reason === undefined ? '' : Buffer.isBuffer(reason) ? reason.toString() : String(reason);
+    connection.close(code, reasonText);
+    this._readyState = WebSocket.CLOSING;
+    if (this._closeFrameReceived) socket.end();
+    this.setCloseTimer();
+  }
+
+  /** Drops the connection at once, without a closing handshake. */
+  terminate(): void {
+    if (this._readyState === WebSocket.CLOSED) return;
+    if (this._readyState === WebSocket.CONNECTING) {
+      this._abortHandshake?.('WebSocket was closed before the connection was established');
+      return;
+    }
+    this._connection?.terminate();
+    this._readyState = WebSocket.CLOSING;
+    this._socket?.destroy();
+  }
+
+  /** Stops reading: no 'message' events until resume(). */
+  pause(): void {
+    if (this._readyState === WebSocket.CONNECTING || this._readyState === WebSocket.CLOSED) return;
+    this._paused = true;
+    this._connection?.pauseReceiving();
+    this._socket?.pause();
+  }
+
+  resume(): void {
+    if (this._readyState === WebSocket.CONNECTING || this._readyState === WebSocket.CLOSED) return;
+    this._paused = false;
+    this._connection?.resumeReceiving();
+    if (!this._paused) this._socket?.resume();
+  }
+
+  /** Reports an error that ended the connection (once), as ws does. */
+  _emitError(error: Error): void {
+    if (this._errorEmitted) return;
+    this._errorEmitted = true;
+    this.emit('error', error);
+  }
+
+  /** Finishes a connection that never opened (a failed client handshake). */
+  _emitClose(): void {
+    this._readyState = WebSocket.CLOSED;
+    this.emit('close', this._closeCode, this._closeReason);
+  }
+
+  private sendControl(
+    kind: 'ping' | 'pong',
+    data: unknown,
+    mask: boolean | SendCallback | undefined,
+    cb?: SendCallback,
+  ) {
+    if (typeof data === 'function') {
+      cb = data as SendCallback;
+      data = undefined;
+      mask = undefined;
+    } else if (typeof mask === 'function') {
+      cb = mask;
+      mask = undefined;
+    }
+    if (this._readyState === WebSocket.CONNECTING) {
+      throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+    const bytes = data === undefined ? EMPTY_BUFFER : toBuffer(data);
+    if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    const connection = this._connection;
+    if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
+      this.sendAfterClose(bytes.length, cb);
+      return;
+    }
+    this._writeCallback = cb ?? null;
+    connection[kind](bytes, mask ?? !this._isServer);
+    this._writeCallback = null;
+  }
+
+  private sendAfterClose(length: number, cb: SendCallback | undefined): void {
+    // ws counts the bytes as buffered and reports the failure only to a callback.
+    this._bufferedBeforeOpen += length;
+    if (cb) {
+      const state = this._readyState;
+      const name = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'][state];
+      process.nextTick(cb, new Error(`WebSocket is not open: readyState ${state} (${name})`));
+    }
+  }
+
+  private writeChunks(chunks: Uint8Array[]): void {
+    const socket = this._socket as Duplex;
+    const cb = this._writeCallback;
+    this._writeCallback = null;
+    if (chunks.length === 1) {
+      socket.write(chunks[0], cb ?? undefined);
+      return;
+    }
+    socket.cork();
+    for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+    socket.write(chunks[chunks.length - 1], cb ?? undefined);
+    socket.uncork();
+  }
+
+  private readonly onSocketData = (chunk: Buffer): void => {
+    const socket = this._socket as Duplex;
+    // Replies written while this chunk's messages are delivered leave together.
+    socket.cork();
+    try {
+      this._connection?.receive(chunk);
+    } finally {
+      socket.uncork();
+    }
+  };
+
+  private onMessage(data: Uint8Array, isBinary: boolean): void {
+    const buffer = asBuffer(data);
+    this.emit('message', isBinary ? toMessageData(buffer, this._binaryType) : buffer, isBinary);
+    if (!this._allowSynchronousEvents && !this._paused) {
+      // ws's allowSynchronousEvents: false delivers one message per turn of the event loop.
+      const connection = this._connection as Connection;
+      connection.pauseReceiving();
+      setImmediate(() => {
+        if (!this._paused) connection.resumeReceiving();
+      });
+    }
+  }
+
+  private onCloseFrame(code: number, reason: string): void {
+    this._closeFrameReceived = true;
+    this._closeCode = code;
+    this._closeReason = Buffer.from(reason);
+    this._readyState = WebSocket.CLOSING;
+    // Our close frame (sent before, or the echo just written) is queued: end after it.
+    (this._socket as Duplex).end();
+    this.setCloseTimer();
+  }
+
+  private onProtocolError(error: ProtocolError): void {
+    this._readyState = WebSocket.CLOSING;
+    this._closeCode = error.closeCode;
+    const socket = this._socket as Duplex;
+    // The close frame with the error's code is written; keep draining input so the peer's close can
+    // arrive, end our side, and give the peer closeTimeout to finish.
+    socket.end();
+    this.setCloseTimer();
+    this._emitError(error);
+  }
+
+  private readonly onSocketEnd = (): void => {
+    this._readyState = WebSocket.CLOSING;
+    (this._socket as Duplex).end();
+  };
+
+  private readonly onSocketError = (): void => {
+    // ws reports no 'error' for a dropped socket: 'close' follows with 1006.
+    this._readyState = WebSocket.CLOSING;
+    this._socket?.destroy();
+  };
+
+  private readonly onSocketClose = (): void => {
+    if (this._closeTimer !== null) clearTimeout(this._closeTimer);
+    this._closeTimer = null;
+    this._connection?.terminate();
+    const socket = this._socket as Duplex;
+    socket.removeListener('data', this.onSocketData);
+    socket.removeListener('end', this.onSocketEnd);
+    this._emitClose();
+  };
+
+  private setCloseTimer(): void {
+    if (this._closeTimer !== null) return;
+    const socket = this._socket as Duplex;
+    this._closeTimer = setTimeout(() => socket.destroy(), this._closeTimeoutMs);
+    this._closeTimer.unref?.();
+  }
+}
+
+Object.assign(WebSocket.prototype, { addEventListener, removeEventListener });
+for (const [name, value] of Object.entries({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })) {
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
+defineEventAttributes(WebSocket.prototype);
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
