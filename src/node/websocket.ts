@@ -92,7 +92,8 @@ export class WebSocket extends EventEmitter {
   private _errorEmitted = false;
   private _paused = false;
   private _allowSynchronousEvents = true;
-  private _writeCallback: SendCallback | null = null;
+  /** Set when the socket should end as soon as frames waiting on compression are written. */
+  private _endWhenFlushed = false;
   private _bufferedBeforeOpen = 0;
 
   constructor(address: string | URL | null, protocols?: string | string[] | object, options?: object) {
@@ -182,7 +183,7 @@ export class WebSocket extends EventEmitter {
         copyBytes: copyToBuffer,
       },
       {
-        write: (chunks) => this.writeChunks(chunks),
+        write: (chunks, done) => this.writeChunks(chunks, done as SendCallback | undefined),
         message: (data, isBinary) => this.onMessage(data, isBinary),
         ping: (data) => this.emit('ping', asBuffer(data)),
         pong: (data) => this.emit('pong', asBuffer(data)),
@@ -215,10 +216,8 @@ export class WebSocket extends EventEmitter {
       this.sendAfterClose(bytes.length, cb);
       return;
     }
-    const { binary = typeof data !== 'string', fin = true, mask } = options ?? {};
-    this._writeCallback = cb ?? null;
-    connection.send(bytes, binary, fin, mask ?? !this._isServer);
-    this._writeCallback = null;
+    const { binary = typeof data !== 'string', fin = true, mask, compress = true } = options ?? {};
+    connection.send(bytes, binary, fin, mask ?? !this._isServer, compress, cb);
   }
 
   ping(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
@@ -237,15 +236,14 @@ export class WebSocket extends EventEmitter {
       return;
     }
     const connection = this._connection as Connection;
-    const socket = this._socket as Duplex;
     if (this._readyState === WebSocket.CLOSING) {
-      if (connection.readyState === 3) socket.end();
+      if (connection.readyState === 3) this.endSocket();
       return;
     }
     const reasonText = reason === undefined ? '' : Buffer.isBuffer(reason) ? reason.toString() : String(reason);
     connection.close(code, reasonText);
     this._readyState = WebSocket.CLOSING;
-    if (this._closeFrameReceived) socket.end();
+    if (this._closeFrameReceived) this.endSocket();
     this.setCloseTimer();
   }
 
@@ -313,9 +311,7 @@ export class WebSocket extends EventEmitter {
       this.sendAfterClose(bytes.length, cb);
       return;
     }
-    this._writeCallback = cb ?? null;
-    connection[kind](bytes, mask ?? !this._isServer);
-    this._writeCallback = null;
+    connection[kind](bytes, mask ?? !this._isServer, cb);
   }
 
   private sendAfterClose(length: number, cb: SendCallback | undefined): void {
@@ -328,18 +324,23 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  private writeChunks(chunks: Uint8Array[]): void {
+  private writeChunks(chunks: Uint8Array[], cb: SendCallback | undefined): void {
     const socket = this._socket as Duplex;
-    const cb = this._writeCallback;
-    this._writeCallback = null;
     if (chunks.length === 1) {
-      socket.write(chunks[0], cb ?? undefined);
-      return;
+      socket.write(chunks[0], cb);
+    } else {
+      socket.cork();
+      for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+      socket.write(chunks[chunks.length - 1], cb);
+      socket.uncork();
     }
-    socket.cork();
-    for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
-    socket.write(chunks[chunks.length - 1], cb ?? undefined);
-    socket.uncork();
+    if (this._endWhenFlushed && !(this._connection as Connection).sendPending) socket.end();
+  }
+
+  /** Ends our side of the TCP connection once every queued frame (the close frame last) is written. */
+  private endSocket(): void {
+    if ((this._connection as Connection).sendPending) this._endWhenFlushed = true;
+    else (this._socket as Duplex).end();
   }
 
   private readonly onSocketData = (chunk: Buffer): void => {
@@ -372,7 +373,7 @@ export class WebSocket extends EventEmitter {
     this._closeReason = Buffer.from(reason);
     this._readyState = WebSocket.CLOSING;
     // Our close frame (sent before, or the echo just written) is queued: end after it.
-    (this._socket as Duplex).end();
+    this.endSocket();
     this.setCloseTimer();
   }
 

@@ -8,11 +8,22 @@ import { dispatchedOps } from '../codec/dispatch.js';
 import type { ProtocolError } from '../codec/errors.js';
 import { UTF8_ACCEPT } from '../codec/utf8.js';
 import { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes.js';
-import { closePayloadOfOneByte, InvalidStateError, invalidCloseCode, invalidCloseReason } from './errors.js';
+import { type DeflateSettings, InflateLimitError } from './deflate-codec.js';
+import {
+  closePayloadOfOneByte,
+  compressionFailed,
+  InvalidStateError,
+  invalidCloseCode,
+  invalidCloseReason,
+  invalidCompressedData,
+  invalidUtf8,
+  messageTooBig,
+} from './errors.js';
 import { type CopyBytes, copyBytesSlice, FrameReader } from './frame-reader.js';
 import { type Allocate, allocateUint8Array, FrameWriter } from './frame-writer.js';
 import { MessageAssembler } from './message-assembler.js';
 import { MaskKeyPool, type RandomSource, webRandom } from './random.js';
+import { SendQueue } from './send-queue.js';
 
 /** 100 MiB, as ws: the default most bytes one received message may carry. */
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
@@ -34,12 +45,17 @@ export interface ConnectionOptions {
   allocate?: Allocate;
   /** Copies received payloads out of shared memory. Default: Uint8Array.prototype.slice. */
   copyBytes?: CopyBytes;
+  /** permessage-deflate, when the handshake negotiated it. */
+  deflate?: DeflateSettings;
 }
 
 /** What a connection tells its transport. Calls are synchronous, in wire order. */
 export interface ConnectionHandler {
-  /** Bytes to send, in order (one frame may be two chunks). */
-  write(chunks: Uint8Array[]): void;
+  /**
+   * Bytes to send, in order (one frame may be two chunks). `done` is what the caller of send, ping, pong
+   * or close passed along (a callback, say), handed back with the bytes it asked for.
+   */
+  write(chunks: Uint8Array[], done?: unknown): void;
   /** A complete message. `data` belongs to the handler. */
   message(data: Uint8Array, isBinary: boolean): void;
   ping(data: Uint8Array): void;
@@ -83,6 +99,18 @@ export class Connection {
   private receivingOpcode = 0;
   /** True while a message sent with fin: false awaits its last fragment. */
   private sendingFragmented = false;
+  /** Whether the message being sent is compressed (decided by its first fragment). */
+  private sendingCompressed = false;
+  /** Whether the message being received is compressed (RSV1 on its first frame). */
+  private receivingCompressed = false;
+  /** True while a received compressed piece is being inflated: delivery waits for it. */
+  private inflating = false;
+  private receivingPaused = false;
+  private readonly maxPayload: number;
+  private readonly validateUtf8: boolean;
+  private readonly deflate: DeflateSettings | null;
+  /** Keeps outgoing frames in call order while compression finishes asynchronously. */
+  private readonly sendQueue: SendQueue;
 
   constructor(options: ConnectionOptions, handler: ConnectionHandler) {
     this.role = options.role;
@@ -91,13 +119,18 @@ export class Connection {
     this.maskOutgoing = options.role === 'client';
     const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     const allocate = options.allocate ?? allocateUint8Array;
+    this.maxPayload = maxPayload;
+    this.validateUtf8 = options.validateUtf8 ?? true;
+    this.deflate = options.deflate ?? null;
+    this.sendQueue = new SendQueue((chunks, done) => this.handler.write(chunks, done));
     this.writer = new FrameWriter(new MaskKeyPool(options.random ?? webRandom), allocate);
     this.assembler = new MessageAssembler(allocate, maxPayload);
     this.reader = new FrameReader(
       {
         role: options.role,
-        allowedRsvBits: 0,
-        validateUtf8: options.validateUtf8 ?? true,
+        // RFC 7692 section 6: permessage-deflate gives RSV1 its meaning.
+        allowedRsvBits: options.deflate ? HeaderBits.RSV1 : 0,
+        validateUtf8: this.validateUtf8,
         maxPayload,
         maxFragments: options.maxFragments ?? 0,
         copyBytes: options.copyBytes ?? copyBytesSlice,
@@ -119,28 +152,52 @@ export class Connection {
 
   resumeReceiving(): void {
     this.receivingPaused = false;
-    this.reader.resume();
+    if (!this.inflating) this.reader.resume();
   }
-
-  private receivingPaused = false;
 
   /**
    * Sends a data message, or one fragment of it: `fin: false` starts or continues a fragmented message
-   * (section 5.4), which the next call with `fin: true` ends. Throws InvalidStateError after close.
+   * (section 5.4), which the next call with `fin: true` ends. With permessage-deflate negotiated,
+   * `compress` (default true) compresses messages of at least the threshold; RSV1 marks the first frame
+   * only (RFC 7692 section 6). Throws InvalidStateError after close.
    */
-  send(data: Uint8Array, isBinary: boolean, fin = true, mask = this.maskOutgoing): void {
+  send(
+    data: Uint8Array,
+    isBinary: boolean,
+    fin = true,
+    mask = this.maskOutgoing,
+    compress = true,
+    done?: unknown,
+  ): void {
     this.assertCanSend();
-    const opcode = this.sendingFragmented ? Opcode.CONTINUATION : isBinary ? Opcode.BINARY : Opcode.TEXT;
+    const first = !this.sendingFragmented;
+    const opcode = first ? (isBinary ? Opcode.BINARY : Opcode.TEXT) : Opcode.CONTINUATION;
     this.sendingFragmented = !fin;
-    this.handler.write(this.writer.frame((fin ? HeaderBits.FIN : 0) | opcode, data, mask));
+    const deflate = this.deflate;
+    if (first) this.sendingCompressed = deflate !== null && compress && data.length >= deflate.threshold;
+    const finBit = fin ? HeaderBits.FIN : 0;
+    if (!this.sendingCompressed || deflate === null) {
+      this.sendQueue.push(() => this.writer.frame(finBit | opcode, data, mask), done);
+      return;
+    }
+    const rsv1 = first ? HeaderBits.RSV1 : 0;
+    this.sendQueue.pushAsync((write) => {
+      deflate.codec.compress(data, fin, (error, output) => {
+        if (error !== null) {
+          this.onError(compressionFailed(error));
+          return;
+        }
+        write(this.writer.frame(finBit | rsv1 | opcode, joinChunks(output), mask));
+      });
+    }, done);
   }
 
-  ping(data: Uint8Array = EMPTY, mask = this.maskOutgoing): void {
-    this.sendControl(Opcode.PING, data, mask);
+  ping(data: Uint8Array = EMPTY, mask = this.maskOutgoing, done?: unknown): void {
+    this.sendControl(Opcode.PING, data, mask, done);
   }
 
-  pong(data: Uint8Array = EMPTY, mask = this.maskOutgoing): void {
-    this.sendControl(Opcode.PONG, data, mask);
+  pong(data: Uint8Array = EMPTY, mask = this.maskOutgoing, done?: unknown): void {
+    this.sendControl(Opcode.PONG, data, mask, done);
   }
 
   /**
@@ -148,17 +205,25 @@ export class Connection {
    * frame may carry (1000, 1001-1003, 1007-1014, 3000-4999) and `reason` at most 123 UTF-8 bytes;
    * without a code the frame is empty and the peer reports 1005. A second call does nothing.
    */
-  close(code?: number, reason = ''): void {
+  close(code?: number, reason = '', done?: unknown): void {
     const payload = encodeClosePayload(code, reason);
     if (this.closeSent || this.readyState === ReadyState.CLOSED) return;
-    this.writeClose(payload);
+    this.writeClose(payload, done);
   }
 
   /** Stops reading and writing without a closing handshake (the transport then drops the socket). */
   terminate(): void {
     this.reader.stop();
+    this.sendQueue.abandon();
     this.closeSent = true;
     this.readyState = ReadyState.CLOSED;
+    this.finished = true;
+    this.deflate?.codec.dispose();
+  }
+
+  /** True while frames wait for compression to finish before they can be written. */
+  get sendPending(): boolean {
+    return this.sendQueue.busy;
   }
 
   private assertCanSend(): void {
@@ -167,24 +232,25 @@ export class Connection {
     }
   }
 
-  private sendControl(opcode: number, data: Uint8Array, mask: boolean): void {
+  private sendControl(opcode: number, data: Uint8Array, mask: boolean, done: unknown): void {
     if (data.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     this.assertCanSend();
-    this.handler.write(this.writer.frame(HeaderBits.FIN | opcode, data, mask));
+    this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | opcode, data, mask), done);
   }
 
-  private writeClose(payload: Uint8Array): void {
+  private writeClose(payload: Uint8Array, done?: unknown): void {
     this.closeSent = true;
     this.readyState = this.closeReceived ? ReadyState.CLOSED : ReadyState.CLOSING;
-    this.handler.write(this.writer.frame(HeaderBits.FIN | Opcode.CLOSE, payload, this.maskOutgoing));
+    this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | Opcode.CLOSE, payload, this.maskOutgoing), done);
   }
 
   private onFrame(byte0: number, payload: Uint8Array): boolean {
     const opcode = byte0 & HeaderBits.OPCODE;
     switch (opcode) {
       case Opcode.PING:
-        if (this.autoPong && !this.closeSent)
-          this.handler.write(this.writer.frame(HeaderBits.FIN | Opcode.PONG, payload, this.maskOutgoing));
+        if (this.autoPong && !this.closeSent) {
+          this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | Opcode.PONG, payload, this.maskOutgoing));
+        }
         this.handler.ping(payload);
         break;
       case Opcode.PONG:
@@ -195,12 +261,56 @@ export class Connection {
         return false;
       default: {
         const fin = (byte0 & HeaderBits.FIN) !== 0;
-        if (opcode !== Opcode.CONTINUATION) this.receivingOpcode = opcode;
+        if (opcode !== Opcode.CONTINUATION) {
+          this.receivingOpcode = opcode;
+          this.receivingCompressed = (byte0 & HeaderBits.RSV1) !== 0;
+        }
+        if (this.receivingCompressed) return this.inflate(payload, fin);
         const message = this.assembler.add(payload, fin);
         if (message !== null) this.handler.message(message, this.receivingOpcode === Opcode.BINARY);
       }
     }
     return !this.receivingPaused;
+  }
+
+  /**
+   * Inflates a piece of a compressed message (RFC 7692 section 7.2.2). Delivery of later frames waits
+   * until it is done; returns whether the reader may go on at once (the codec finished synchronously).
+   */
+  private inflate(payload: Uint8Array, fin: boolean): boolean {
+    const codec = (this.deflate as DeflateSettings).codec;
+    let finishedSynchronously = false;
+    let returned = false;
+    this.inflating = true;
+    const limit = this.maxPayload > 0 ? this.maxPayload : 0;
+    codec.decompress(payload, fin, limit, (error, output) => {
+      this.inflating = false;
+      if (this.finished) return;
+      if (error !== null) {
+        this.onError(
+          error instanceof InflateLimitError ? messageTooBig(this.maxPayload) : invalidCompressedData(error),
+        );
+        return;
+      }
+      for (const piece of output) this.assembler.add(piece, false);
+      if (fin) {
+        const message = this.assembler.add(EMPTY, true) as Uint8Array;
+        const isBinary = this.receivingOpcode === Opcode.BINARY;
+        // The scanner skipped compressed text: its UTF-8 is checked now that it is plain (section 8.1).
+        if (!isBinary && this.validateUtf8 && !isValidUtf8Whole(message)) {
+          this.onError(invalidUtf8());
+          return;
+        }
+        this.handler.message(message, isBinary);
+      }
+      if (returned) {
+        if (!this.receivingPaused) this.reader.resume();
+      } else {
+        finishedSynchronously = true;
+      }
+    });
+    returned = true;
+    return finishedSynchronously && !this.receivingPaused;
   }
 
   private onCloseFrame(payload: Uint8Array): void {
@@ -222,11 +332,39 @@ export class Connection {
   }
 
   private onError(error: ProtocolError): void {
+    if (this.finished) return;
+    this.finished = true;
     this.reader.stop();
-    if (!this.closeSent) this.writeClose(encodeClosePayload(error.closeCode, ''));
+    // Frames still waiting on compression are dropped: the close frame must be the last thing sent.
+    this.sendQueue.abandon();
+    if (!this.closeSent) {
+      this.closeSent = true;
+      this.handler.write(
+        this.writer.frame(HeaderBits.FIN | Opcode.CLOSE, encodeClosePayload(error.closeCode, ''), this.maskOutgoing),
+      );
+    }
     this.readyState = ReadyState.CLOSED;
     this.handler.failed(error);
   }
+
+  /** True after a failure or terminate(): nothing more is read, written or reported. */
+  private finished = false;
+}
+
+/** One buffer from the codec's output pieces (usually there is just one). */
+function joinChunks(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const joined = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return joined;
+}
+
+function isValidUtf8Whole(bytes: Uint8Array): boolean {
+  return dispatchedOps.validateUtf8(bytes, 0, bytes.length, UTF8_ACCEPT) < 0 && dispatchedOps.utf8State === UTF8_ACCEPT;
 }
 
 /** Why a received close payload is invalid (section 5.5.1, 7.4), or null when it is fine. */

@@ -48,6 +48,24 @@ export function invalidUtf8(): ProtocolError {
   return new ProtocolError('Invalid UTF-8 in text', CloseCode.INVALID_PAYLOAD, 'WS_ERR_INVALID_UTF8');
 }
 
+/** Compressed data that does not inflate (RFC 7692 section 8: fail the connection; ws uses 1007). */
+export function invalidCompressedData(cause: Error): ProtocolError {
+  return new ProtocolError(
+    `Invalid compressed data: ${cause.message}`,
+    CloseCode.INVALID_PAYLOAD,
+    'WS_ERR_INVALID_COMPRESSED_DATA',
+  );
+}
+
+/** Our own compressor failed: nothing the peer did, but the connection cannot go on (1011). */
+export function compressionFailed(cause: Error): ProtocolError {
+  return new ProtocolError(
+    `Compression failed: ${cause.message}`,
+    CloseCode.INTERNAL_ERROR,
+    'WS_ERR_COMPRESSION_FAILED',
+  );
+}
+
 /** An operation the connection's state does not allow, such as sending after close. */
 export class InvalidStateError extends Error {
   readonly code: string;
