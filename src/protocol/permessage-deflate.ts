@@ -1,0 +1,223 @@
+// Negotiating permessage-deflate (RFC 7692 section 7.1), both roles. The parameters:
+//   server_no_context_takeover, client_no_context_takeover   (no value)
+//   server_max_window_bits=8..15                             (a value; in an offer, asks the server to use at most that)
+//   client_max_window_bits[=8..15]                           (in an offer, the client can take a limit; a value caps itself)
+// Offers that break the rules of section 7.1 (unknown, duplicated or badly valued parameters) are
+// declined, as section 7 requires; a response that breaks them fails the client's handshake.
+
+export const PERMESSAGE_DEFLATE = 'permessage-deflate';
+
+/** One extension from a Sec-WebSocket-Extensions header: its name and parameters in order. */
+export interface ExtensionItem {
+  name: string;
+  /** Parameter name to value (true for a parameter without one); a duplicate is kept as an array. */
+  params: ReadonlyMap<string, string | true | ReadonlyArray<string | true>>;
+}
+
+/** ws-compatible perMessageDeflate options, plus `memory`. */
+export interface PerMessageDeflateOptions {
+  /** Server: never carry our window between messages. Client: ask the server not to. */
+  serverNoContextTakeover?: boolean;
+  /** Server: require the client not to. Client: promise not to. */
+  clientNoContextTakeover?: boolean;
+  /** The server's window bits (8-15): a limit the server sets (server) or asks for (client); false refuses any. */
+  serverMaxWindowBits?: boolean | number;
+  /** The client's window bits (8-15); false: the client does not offer the parameter. */
+  clientMaxWindowBits?: boolean | number;
+  /** Messages below this many bytes are sent uncompressed (default 1024). */
+  threshold?: number;
+  /** zlib jobs running at once, process-wide (default 10). */
+  concurrencyLimit?: number;
+  /**
+   * 'dedicated' (default, as ws): each connection keeps its own compressor and window, about 300 KiB once
+   * used with 15-bit windows. 'shared': both directions negotiate no context takeover and borrow engines
+   * from one process-wide pool, so an idle connection holds no compression memory.
+   */
+  memory?: 'dedicated' | 'shared';
+  zlibDeflateOptions?: object;
+  zlibInflateOptions?: object;
+}
+
+/** What the handshake agreed. Window bits are 15 where no limit was set. */
+export interface DeflateAgreement {
+  serverNoContextTakeover: boolean;
+  clientNoContextTakeover: boolean;
+  serverMaxWindowBits: number;
+  clientMaxWindowBits: number;
+}
+
+const KNOWN_PARAMETERS = new Set([
+  'server_no_context_takeover',
+  'client_no_context_takeover',
+  'server_max_window_bits',
+  'client_max_window_bits',
+]);
+
+/** Parses a window-bits value: exactly the decimal 8..15 (section 7.1.2), else null. */
+function windowBits(value: string | true): number | null {
+  if (value === true || value.length === 0 || value.length > 2) return null;
+  if (value.length === 2 && value[0] === '0') return null;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 48 || value.charCodeAt(i) > 57) return null;
+  const bits = Number(value);
+  return bits >= 8 && bits <= 15 ? bits : null;
+}
+
+/** The parameters of one offer or response, checked; null when any breaks section 7.1's rules. */
+interface Parameters {
+  serverNoContextTakeover: boolean;
+  clientNoContextTakeover: boolean;
+  /** The number given, or null when absent. */
+  serverMaxWindowBits: number | null;
+  /** true when present without a value (offers only), the number when given, null when absent. */
+  clientMaxWindowBits: number | true | null;
+}
+
+function readParameters(item: ExtensionItem, isOffer: boolean): Parameters | null {
+  const result: Parameters = {
+    serverNoContextTakeover: false,
+    clientNoContextTakeover: false,
+    serverMaxWindowBits: null,
+    clientMaxWindowBits: null,
+  };
+  for (const [name, value] of item.params) {
+    if (!KNOWN_PARAMETERS.has(name) || Array.isArray(value)) return null;
+    const single = value as string | true;
+    switch (name) {
+      case 'server_no_context_takeover':
+        if (single !== true) return null;
+        result.serverNoContextTakeover = true;
+        break;
+      case 'client_no_context_takeover':
+        if (single !== true) return null;
+        result.clientNoContextTakeover = true;
+        break;
+      case 'server_max_window_bits': {
+        const bits = windowBits(single);
+        if (bits === null) return null;
+        result.serverMaxWindowBits = bits;
+        break;
+      }
+      default: {
+        // client_max_window_bits: valueless only in an offer (section 7.1.2.2).
+        if (single === true) {
+          if (!isOffer) return null;
+          result.clientMaxWindowBits = true;
+          break;
+        }
+        const bits = windowBits(single);
+        if (bits === null) return null;
+        result.clientMaxWindowBits = bits;
+      }
+    }
+  }
+  return result;
+}
+
+/** A window-bits option as a number, or null when unset (true/undefined), or false when refused. */
+function optionBits(value: boolean | number | undefined, name: string): number | null | false {
+  if (value === undefined || value === true) return null;
+  if (value === false) return false;
+  if (!Number.isInteger(value) || value < 8 || value > 15) {
+    throw new RangeError(`perMessageDeflate.${name} must be true, false or an integer from 8 to 15, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Server side: picks the first acceptable permessage-deflate offer (section 7.1: offers are in the
+ * client's order of preference). Returns the agreement and the response parameters, or null to decline.
+ */
+export function acceptDeflateOffer(
+  options: PerMessageDeflateOptions,
+  offers: readonly ExtensionItem[],
+): { agreement: DeflateAgreement; response: string } | null {
+  const shared = options.memory === 'shared';
+  const serverLimit = optionBits(options.serverMaxWindowBits, 'serverMaxWindowBits');
+  const clientLimit = optionBits(options.clientMaxWindowBits, 'clientMaxWindowBits');
+  for (const offer of offers) {
+    if (offer.name !== PERMESSAGE_DEFLATE) continue;
+    const offered = readParameters(offer, true);
+    if (offered === null) continue;
+    // A client that limits our window is refused only if we were told to refuse any limit.
+    if (offered.serverMaxWindowBits !== null && serverLimit === false) continue;
+    const serverBits =
+      offered.serverMaxWindowBits === null
+        ? serverLimit === null || serverLimit === false
+          ? null
+          : serverLimit
+        : Math.min(offered.serverMaxWindowBits, serverLimit === null || serverLimit === false ? 15 : serverLimit);
+    // The client's window can be limited only if it offered client_max_window_bits (section 7.1.2.2).
+    let clientBits: number | null = null;
+    if (offered.clientMaxWindowBits !== null) {
+      const offeredBits = offered.clientMaxWindowBits === true ? 15 : offered.clientMaxWindowBits;
+      if (clientLimit !== null && clientLimit !== false) clientBits = Math.min(offeredBits, clientLimit);
+      else if (offered.clientMaxWindowBits !== true) clientBits = offeredBits;
+    }
+    const agreement: DeflateAgreement = {
+      // Section 7.1.1.1: an offer with server_no_context_takeover is accepted only by honouring it.
+      serverNoContextTakeover: shared || Boolean(options.serverNoContextTakeover) || offered.serverNoContextTakeover,
+      // Section 7.1.1.2: the server may always require it; when the client offered it, taking it up is free.
+      clientNoContextTakeover: shared || Boolean(options.clientNoContextTakeover) || offered.clientNoContextTakeover,
+      serverMaxWindowBits: serverBits ?? 15,
+      clientMaxWindowBits: clientBits ?? 15,
+    };
+    const parts = [PERMESSAGE_DEFLATE];
+    if (agreement.serverNoContextTakeover) parts.push('server_no_context_takeover');
+    if (agreement.clientNoContextTakeover) parts.push('client_no_context_takeover');
+    if (serverBits !== null) parts.push(`server_max_window_bits=${serverBits}`);
+    if (clientBits !== null) parts.push(`client_max_window_bits=${clientBits}`);
+    return { agreement, response: parts.join('; ') };
+  }
+  return null;
+}
+
+/** Client side: the offer to send in Sec-WebSocket-Extensions. */
+export function deflateOffer(options: PerMessageDeflateOptions): string {
+  const shared = options.memory === 'shared';
+  const serverLimit = optionBits(options.serverMaxWindowBits, 'serverMaxWindowBits');
+  const clientLimit = optionBits(options.clientMaxWindowBits, 'clientMaxWindowBits');
+  const parts = [PERMESSAGE_DEFLATE];
+  if (shared || options.serverNoContextTakeover) parts.push('server_no_context_takeover');
+  if (shared || options.clientNoContextTakeover) parts.push('client_no_context_takeover');
+  if (typeof serverLimit === 'number') parts.push(`server_max_window_bits=${serverLimit}`);
+  if (clientLimit !== false)
+    parts.push(clientLimit === null ? 'client_max_window_bits' : `client_max_window_bits=${clientLimit}`);
+  return parts.join('; ');
+}
+
+/**
+ * Client side: checks the server's response to our offer (section 7.1). Returns the agreement, or a
+ * message saying why the handshake must fail.
+ */
+export function acceptDeflateResponse(
+  options: PerMessageDeflateOptions,
+  response: readonly ExtensionItem[],
+): DeflateAgreement | string {
+  if (response.length !== 1 || response[0].name !== PERMESSAGE_DEFLATE) {
+    return 'Server indicated an extension that was not requested';
+  }
+  const params = readParameters(response[0], false);
+  if (params === null) return 'Invalid Sec-WebSocket-Extensions header';
+  const shared = options.memory === 'shared';
+  const serverLimit = optionBits(options.serverMaxWindowBits, 'serverMaxWindowBits');
+  const clientLimit = optionBits(options.clientMaxWindowBits, 'clientMaxWindowBits');
+  if ((shared || options.serverNoContextTakeover) && !params.serverNoContextTakeover) {
+    return 'Invalid Sec-WebSocket-Extensions header: server_no_context_takeover was requested';
+  }
+  if (typeof serverLimit === 'number' && (params.serverMaxWindowBits ?? 15) > serverLimit) {
+    return 'Invalid Sec-WebSocket-Extensions header: server_max_window_bits above the limit requested';
+  }
+  if (params.clientMaxWindowBits !== null) {
+    if (clientLimit === false) return 'Invalid Sec-WebSocket-Extensions header: client_max_window_bits was not offered';
+    if (typeof clientLimit === 'number' && (params.clientMaxWindowBits as number) > clientLimit) {
+      return 'Invalid Sec-WebSocket-Extensions header: client_max_window_bits above our offer';
+    }
+  }
+  return {
+    serverNoContextTakeover: params.serverNoContextTakeover,
+    clientNoContextTakeover: params.clientNoContextTakeover || shared || Boolean(options.clientNoContextTakeover),
+    serverMaxWindowBits: params.serverMaxWindowBits ?? 15,
+    clientMaxWindowBits:
+      (params.clientMaxWindowBits as number | null) ?? (typeof clientLimit === 'number' ? clientLimit : 15),
+  };
+}
