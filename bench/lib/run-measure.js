@@ -1,0 +1,43 @@
+// Runs one measure: every (case, series) cell through the timing loop, case by case so that the series
+// compared in a row are measured close together in time. See result.js for what comes back.
+//
+// A measure is { id, title, unit, scale, caseLabel, chart, cases, series, ratios, notes?, before?(progress),
+// cell(case, series), after?(result) }. cell() returns a timing cell (measure.js), null where the series
+// does not apply to that case, or { value } for a figure measured elsewhere in this run (a child process).
+// Rates are divided by `scale` (1e9 for GB/s from bytes, 1e6 for millions of frames per second).
+
+import { timeCell } from './measure.js';
+
+export async function runMeasure(suite, measure, progress) {
+  await measure.before?.(progress);
+  const values = measure.series.map(() => measure.cases.map(() => null));
+  progress.begin(measure.title, measure.cases.length * measure.series.length);
+  measure.cases.forEach((c, caseIndex) => {
+    measure.series.forEach((s, seriesIndex) => {
+      progress.step(`${c.label} · ${s.label}`);
+      const cell = measure.cell(c, s);
+      if (cell === null) return;
+      values[seriesIndex][caseIndex] = 'value' in cell ? cell.value : timeCell(cell).perSecond / measure.scale;
+    });
+  });
+  progress.end();
+  const result = {
+    suite,
+    id: measure.id,
+    title: measure.title,
+    unit: measure.unit,
+    caseLabel: measure.caseLabel,
+    chart: measure.chart,
+    cases: measure.cases.map(({ label, ...rest }) => ({ label, ...plain(rest) })),
+    series: measure.series.map((s, i) => ({ id: s.id, label: s.label, values: values[i] })),
+    ratios: measure.ratios,
+    notes: [...(measure.notes ?? [])],
+  };
+  measure.after?.(result);
+  return result;
+}
+
+// Case descriptors may hold buffers; the result keeps only numbers and strings.
+function plain(fields) {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v === 'number' || typeof v === 'string'));
+}

@@ -1,0 +1,7 @@
+// The benchmark suites `npm run bench [suite...]` knows, in the order they run by default. A suite module
+// exports `suite`: { name, title, measures: [...], summary?(results) -> Markdown } (see bench/codec/suite.js).
+// To add one (the echo benchmark, bench/echo/suite.js), add a line here.
+
+export const SUITES = {
+  codec: () => import('./codec/suite.js'),
+};
