@@ -7,6 +7,10 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
+import type { DeflateSettings } from '../protocol/deflate-codec.js';
+import { HeaderSyntaxError, parseExtensionList } from '../protocol/header-tokens.js';
+import { acceptDeflateResponse, deflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
+import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { checkClientResponse, handshakeAccept, isValidSubprotocol } from './handshake-glue.js';
 import { type ConnectionSettings, installClientStarter, WebSocket } from './websocket.js';
 
@@ -18,7 +22,8 @@ export interface ClientOptions
   maxRedirects?: number;
   origin?: string;
   protocolVersion?: number;
-  perMessageDeflate?: boolean | object;
+  /** Offer permessage-deflate (default true, as ws). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   finishRequest?: (request: ClientRequest, websocket: WebSocket) => void;
 }
 
@@ -38,7 +43,13 @@ function startClient(
   protocols: string | string[] | undefined,
   options: ClientOptions,
 ): void {
-  const settings: ClientOptions = { followRedirects: false, maxRedirects: 10, protocolVersion: 13, ...options };
+  const settings: ClientOptions = {
+    followRedirects: false,
+    maxRedirects: 10,
+    protocolVersion: 13,
+    perMessageDeflate: true,
+    ...options,
+  };
   if (settings.protocolVersion !== 13) {
     throw new RangeError(`Unsupported protocol version: ${settings.protocolVersion} (supported versions: 13)`);
   }
@@ -93,6 +104,8 @@ function startClient(
     Upgrade: 'websocket',
   });
   if (offered.size > 0) headers['Sec-WebSocket-Protocol'] = [...offered].join(',');
+  const deflateOptions = deflateOptionsOf(settings.perMessageDeflate);
+  if (deflateOptions !== null) headers['Sec-WebSocket-Extensions'] = deflateOffer(deflateOptions);
   if (settings.origin) headers.Origin = settings.origin;
 
   const requestOptions: RequestOptions & { createConnection?: unknown } = {
@@ -193,13 +206,37 @@ function startClient(
       failBeforeOpen(websocket, new Error(problem.message));
       return;
     }
+    const negotiated = negotiatedDeflate(response.headers['sec-websocket-extensions'], deflateOptions);
+    if (typeof negotiated === 'string') {
+      socket.destroy();
+      failBeforeOpen(websocket, new Error(negotiated));
+      return;
+    }
     websocket._protocol = response.headers['sec-websocket-protocol'] ?? '';
-    websocket.setSocket(socket, head, settings);
+    websocket._extensions = negotiated === undefined ? '' : (response.headers['sec-websocket-extensions'] as string);
+    websocket.setSocket(socket, head, settings, negotiated);
     websocket.emit('open');
   });
 
   if (settings.finishRequest) settings.finishRequest(request, websocket);
   else request.end();
+}
+
+/** The deflate settings the server's response agreed to, undefined for none, or why it is unacceptable. */
+function negotiatedDeflate(
+  header: string | undefined,
+  options: PerMessageDeflateOptions | null,
+): DeflateSettings | undefined | string {
+  if (header === undefined) return undefined;
+  if (options === null) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
+  let agreement: ReturnType<typeof acceptDeflateResponse>;
+  try {
+    agreement = acceptDeflateResponse(options, parseExtensionList(header));
+  } catch (error) {
+    if (error instanceof HeaderSyntaxError) return 'Invalid Sec-WebSocket-Extensions header';
+    throw error;
+  }
+  return typeof agreement === 'string' ? agreement : deflateSettings(agreement, 'client', options);
 }
 
 function sha1Base64(text: string): string {

@@ -37,9 +37,6 @@ export function checkClientResponse(
     if (offered.size === 0) return { message: 'Server sent a subprotocol but none was requested' };
     if (!offered.has(protocol)) return { message: 'Server sent an invalid subprotocol' };
   } else if (offered.size > 0) return { message: 'Server sent no subprotocol' };
-  if (headers['sec-websocket-extensions'] !== undefined) {
-    return { message: 'Server sent a Sec-WebSocket-Extensions header but no extension was requested' };
-  }
   return null;
 }
 

@@ -6,6 +6,9 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { HeaderSyntaxError, parseExtensionList } from '../protocol/header-tokens.js';
+import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
+import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { acceptFor, acceptUpgrade, type UpgradeRejection } from './handshake-glue.js';
 import { type ConnectionSettings, WebSocket } from './websocket.js';
 
@@ -34,10 +37,12 @@ export interface WebSocketServerOptions extends ConnectionSettings {
     | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void);
   handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
   clientTracking?: boolean;
-  perMessageDeflate?: boolean | object;
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** The class to create for each connection: WebSocket or a subclass. */
   WebSocket?: typeof WebSocket;
 }
+
+type Negotiated = ReturnType<typeof acceptDeflateOffer>;
 
 const RUNNING = 0;
 const CLOSING = 1;
@@ -150,6 +155,19 @@ export class WebSocketServer extends EventEmitter {
       writeRefusal(socket, 400);
       return;
     }
+    const deflateOptions = deflateOptionsOf(this.options.perMessageDeflate);
+    let deflate: Negotiated = null;
+    const extensionsHeader = request.headers['sec-websocket-extensions'];
+    if (deflateOptions !== null && extensionsHeader !== undefined) {
+      try {
+        deflate = acceptDeflateOffer(deflateOptions, parseExtensionList(extensionsHeader));
+      } catch (error) {
+        if (!(error instanceof HeaderSyntaxError)) throw error;
+        const message = 'Invalid or unacceptable Sec-WebSocket-Extensions header';
+        this.refuse(request, socket, { status: 400, message, code: 'WS_ERR_INVALID_EXTENSIONS' });
+        return;
+      }
+    }
     const verifyClient = this.options.verifyClient;
     if (verifyClient) {
       const info: VerifyClientInfo = {
@@ -165,7 +183,7 @@ export class WebSocketServer extends EventEmitter {
               writeRefusal(socket, code || 401, message, headers);
               return;
             }
-            this.completeUpgrade(checked.key, checked.protocols, request, socket, head, cb);
+            this.completeUpgrade(checked.key, checked.protocols, deflate, request, socket, head, cb);
           },
         );
         return;
@@ -175,12 +193,13 @@ export class WebSocketServer extends EventEmitter {
         return;
       }
     }
-    this.completeUpgrade(checked.key, checked.protocols, request, socket, head, cb);
+    this.completeUpgrade(checked.key, checked.protocols, deflate, request, socket, head, cb);
   }
 
   private completeUpgrade(
     key: string,
     protocols: Set<string>,
+    deflate: Negotiated,
     request: IncomingMessage,
     socket: Duplex,
     head: Buffer,
@@ -215,12 +234,23 @@ export class WebSocketServer extends EventEmitter {
         ws._protocol = chosen;
       }
     }
+    if (deflate !== null) {
+      headers.push(`Sec-WebSocket-Extensions: ${deflate.response}`);
+      ws._extensions = deflate.response;
+    }
     // Listeners may add headers (ws's 'headers' event).
     this.emit('headers', headers, request);
     socket.write(`${headers.join('\r\n')}\r\n\r\n`);
     socket.removeListener('error', destroyOnError);
     (socket as { [kUpgraded]?: boolean })[kUpgraded] = true;
-    ws.setSocket(socket, head, this.options);
+    ws.setSocket(
+      socket,
+      head,
+      this.options,
+      deflate === null
+        ? undefined
+        : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(this.options.perMessageDeflate) ?? {}),
+    );
     const clients = this.clients;
     if (clients !== undefined) {
       clients.add(ws);

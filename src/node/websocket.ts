@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
 import { Connection, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
 import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
 import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
@@ -167,7 +168,7 @@ export class WebSocket extends EventEmitter {
    * Takes over an upgraded socket: used by the server after the 101 response and by the client after
    * checking it. `head` is what arrived after the HTTP head.
    */
-  setSocket(socket: Duplex, head: Buffer, settings: ConnectionSettings): void {
+  setSocket(socket: Duplex, head: Buffer, settings: ConnectionSettings, deflate?: DeflateSettings): void {
     this._socket = socket;
     this._closeTimeoutMs = settings.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this._allowSynchronousEvents = settings.allowSynchronousEvents ?? true;
@@ -181,6 +182,7 @@ export class WebSocket extends EventEmitter {
         random: nodeRandom,
         allocate: allocateBuffer,
         copyBytes: copyToBuffer,
+        deflate,
       },
       {
         write: (chunks, done) => this.writeChunks(chunks, done as SendCallback | undefined),

@@ -1,0 +1,50 @@
+// Turning a negotiated permessage-deflate agreement into what a connection needs: a zlib codec for its
+// role, and the send threshold.
+
+import type { ZlibOptions } from 'node:zlib';
+import type { DeflateSettings } from '../protocol/deflate-codec.js';
+import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
+import { DedicatedZlibCodec, SharedZlibCodec } from './zlib-codec.js';
+
+/** ws's defaults: compress messages of 1 KiB and more; at most 10 zlib jobs at once. */
+export const DEFAULT_DEFLATE_THRESHOLD = 1024;
+export const DEFAULT_CONCURRENCY_LIMIT = 10;
+
+export function deflateSettings(
+  agreement: DeflateAgreement,
+  role: 'server' | 'client',
+  options: PerMessageDeflateOptions,
+): DeflateSettings {
+  const server = role === 'server';
+  const ourBits = server ? agreement.serverMaxWindowBits : agreement.clientMaxWindowBits;
+  const ourNoContextTakeover = server ? agreement.serverNoContextTakeover : agreement.clientNoContextTakeover;
+  const peerNoContextTakeover = server ? agreement.clientNoContextTakeover : agreement.serverNoContextTakeover;
+  // zlib cannot compress with an 8-bit window (it widens it to 9, which a peer held to 8 bits could not
+  // read); compression is optional per message, so with an 8-bit limit we only ever send uncompressed.
+  const canCompress = ourBits > 8;
+  const settings = {
+    deflateWindowBits: canCompress ? ourBits : null,
+    inflateWindowBits: server ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits,
+    deflateNoContextTakeover: ourNoContextTakeover,
+    inflateNoContextTakeover: peerNoContextTakeover,
+    zlibDeflateOptions: options.zlibDeflateOptions as ZlibOptions | undefined,
+    zlibInflateOptions: options.zlibInflateOptions as ZlibOptions | undefined,
+  };
+  const concurrencyLimit = options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT;
+  const codec =
+    options.memory === 'shared' && ourNoContextTakeover && peerNoContextTakeover
+      ? new SharedZlibCodec(settings, concurrencyLimit)
+      : new DedicatedZlibCodec(settings, concurrencyLimit);
+  return {
+    codec,
+    threshold: canCompress ? (options.threshold ?? DEFAULT_DEFLATE_THRESHOLD) : Number.POSITIVE_INFINITY,
+  };
+}
+
+/** ws accepts `perMessageDeflate: true` for the defaults; false or absent turns it off. */
+export function deflateOptionsOf(
+  value: boolean | PerMessageDeflateOptions | undefined,
+): PerMessageDeflateOptions | null {
+  if (value === undefined || value === false) return null;
+  return value === true ? {} : value;
+}
