@@ -40,6 +40,36 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** The class to create for each connection: WebSocket or a subclass. */
   WebSocket?: typeof WebSocket;
+  /**
+   * Milliseconds an upgrade may take, from the first byte of its request (on the server this creates)
+   * to the 101, including an asynchronous verifyClient; slower ones are dropped. Default 10 s.
+   */
+  handshakeTimeout?: number;
+  /** Most bytes of request head the server this creates accepts (431 beyond). Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Most header lines an upgrade request may have (431 beyond). Default 100. */
+  maxHeaderCount?: number;
+  /** Most open connections in total (503 beyond); 0, the default, for no limit. */
+  maxConnections?: number;
+  /** Most open connections from one remote address (429 beyond); 0, the default, for no limit. */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Origins allowed to connect (exact, as browsers send them: 'https://example.com'). A request whose
+   * Origin is not listed gets 403; a request without Origin (not from a browser) is let through.
+   */
+  allowedOrigins?: readonly string[];
+}
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+export const DEFAULT_MAX_HEADER_COUNT = 100;
+
+export interface ShutdownOptions {
+  /** The close code sent to every client. Default 1001 (going away). */
+  code?: number;
+  reason?: string;
+  /** How long clients get to finish the closing handshake before they are terminated. Default closeTimeout. */
+  timeoutMs?: number;
 }
 
 type Negotiated = ReturnType<typeof acceptDeflateOffer>;
@@ -56,6 +86,9 @@ export class WebSocketServer extends EventEmitter {
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
   private _shouldEmitClose = false;
+  /** Every open connection, tracked or not, for the connection caps and shutdown(). */
+  private readonly _connections = new Set<WebSocket>();
+  private readonly _perAddress = new Map<string, number>();
 
   constructor(options: WebSocketServerOptions, callback?: () => void) {
     super();
@@ -68,7 +101,15 @@ export class WebSocketServer extends EventEmitter {
     this.clients = settings.clientTracking ? new Set() : undefined;
 
     if (settings.port != null) {
-      const server = createServer((_request, response) => {
+      const handshakeTimeout = settings.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+      const serverOptions = {
+        maxHeaderSize: settings.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
+        // A slow-loris request head is dropped (408) once handshakeTimeout has passed.
+        headersTimeout: handshakeTimeout,
+        requestTimeout: handshakeTimeout,
+        connectionsCheckingInterval: Math.max(10, Math.min(1000, handshakeTimeout / 4)),
+      };
+      const server = createServer(serverOptions, (_request, response) => {
         const body = STATUS_CODES[426] as string;
         response.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
         response.end(body);
@@ -146,6 +187,11 @@ export class WebSocketServer extends EventEmitter {
     cb: (ws: WebSocket, request: IncomingMessage) => void,
   ): void {
     socket.on('error', destroyOnError);
+    const limited = this.limitProblem(request);
+    if (limited !== null) {
+      this.refuse(request, socket, limited);
+      return;
+    }
     const checked = acceptUpgrade(request);
     if ('status' in checked) {
       this.refuse(request, socket, checked);
@@ -176,9 +222,18 @@ export class WebSocketServer extends EventEmitter {
         req: request,
       };
       if (verifyClient.length === 2) {
+        // An asynchronous verifyClient that never answers must not hold the socket forever.
+        let timedOut = false;
+        const deadline = setTimeout(() => {
+          timedOut = true;
+          writeRefusal(socket, 408);
+        }, this.options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+        deadline.unref();
         (verifyClient as (info: VerifyClientInfo, callback: VerifyClientCallback) => void)(
           info,
           (verified, code, message, headers) => {
+            clearTimeout(deadline);
+            if (timedOut) return;
             if (!verified) {
               writeRefusal(socket, code || 401, message, headers);
               return;
@@ -251,15 +306,79 @@ export class WebSocketServer extends EventEmitter {
         ? undefined
         : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(this.options.perMessageDeflate) ?? {}),
     );
+    this.track(ws, request.socket.remoteAddress ?? '');
+    cb(ws, request);
+  }
+
+  /**
+   * Closes every client with `code` (1001 by default) and stops accepting new ones; resolves once all
+   * have gone. Clients that do not finish the closing handshake within timeoutMs are terminated.
+   * (close() keeps ws's meaning and leaves open connections alone.)
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { code = 1001, reason = '', timeoutMs = this.options.closeTimeout ?? 30_000 } = options;
+    const connections = this._connections;
+    const allGone = new Promise<void>((resolve) => {
+      if (connections.size === 0) {
+        resolve();
+        return;
+      }
+      for (const ws of connections) {
+        ws.once('close', () => {
+          if (connections.size === 0) resolve();
+        });
+      }
+    });
+    for (const ws of connections) ws.close(code, reason);
+    const stragglers = setTimeout(() => {
+      for (const ws of connections) ws.terminate();
+    }, timeoutMs);
+    stragglers.unref();
+    const serverClosed = new Promise<void>((resolve) => this.close(() => resolve()));
+    return Promise.all([allGone, serverClosed]).then(() => clearTimeout(stragglers));
+  }
+
+  /** Why the connection limits refuse this request, or null. */
+  private limitProblem(request: IncomingMessage): UpgradeRejection | null {
+    const {
+      maxConnections = 0,
+      maxConnectionsPerAddress = 0,
+      maxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
+    } = this.options;
+    if (maxHeaderCount > 0 && request.rawHeaders.length / 2 > maxHeaderCount) {
+      return { status: 431, message: `More than ${maxHeaderCount} header fields`, code: 'WS_ERR_TOO_MANY_HEADERS' };
+    }
+    if (maxConnections > 0 && this._connections.size >= maxConnections) {
+      return { status: 503, message: 'Too many connections', code: 'WS_ERR_TOO_MANY_CONNECTIONS' };
+    }
+    const address = request.socket.remoteAddress ?? '';
+    if (maxConnectionsPerAddress > 0 && (this._perAddress.get(address) ?? 0) >= maxConnectionsPerAddress) {
+      return { status: 429, message: 'Too many connections from this address', code: 'WS_ERR_TOO_MANY_CONNECTIONS' };
+    }
+    const allowed = this.options.allowedOrigins;
+    const origin = request.headers.origin;
+    if (allowed !== undefined && origin !== undefined && !allowed.includes(origin)) {
+      return { status: 403, message: 'Origin not allowed', code: 'WS_ERR_ORIGIN_NOT_ALLOWED' };
+    }
+    return null;
+  }
+
+  /** Counts a new connection until it closes. */
+  private track(ws: WebSocket, address: string): void {
+    this._connections.add(ws);
+    this._perAddress.set(address, (this._perAddress.get(address) ?? 0) + 1);
     const clients = this.clients;
-    if (clients !== undefined) {
-      clients.add(ws);
-      ws.on('close', () => {
+    clients?.add(ws);
+    ws.once('close', () => {
+      this._connections.delete(ws);
+      const left = (this._perAddress.get(address) ?? 1) - 1;
+      if (left === 0) this._perAddress.delete(address);
+      else this._perAddress.set(address, left);
+      if (clients !== undefined) {
         clients.delete(ws);
         if (this._shouldEmitClose && clients.size === 0) process.nextTick(() => this.emitClose());
-      });
-    }
-    cb(ws, request);
+      }
+    });
   }
 
   private refuse(request: IncomingMessage, socket: Duplex, rejection: UpgradeRejection): void {

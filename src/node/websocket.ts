@@ -12,6 +12,7 @@ import type { ProtocolError } from '../codec/errors.js';
 import { Connection, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
+import { checkHeartbeatOptions, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
 import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
 
@@ -28,7 +29,22 @@ export interface ConnectionSettings {
   autoPong?: boolean;
   allowSynchronousEvents?: boolean;
   closeTimeout?: number;
+  /** Ping every intervalMs, terminate when no pong comes within timeoutMs (off by default). */
+  heartbeat?: HeartbeatOptions;
+  /**
+   * The most bytes that may wait to be written before a send is refused or the connection closed
+   * (backpressurePolicy); 0 (the default, as ws) for no limit.
+   */
+  maxBackpressure?: number;
+  /** 'close' (default): close with 1008 and fail the send; 'refuse': fail the send, keep the connection. */
+  backpressurePolicy?: 'close' | 'refuse';
 }
+
+/**
+ * While more than this many bytes wait to be written, the socket is not read: a peer that sends (pings,
+ * or messages an echo answers) but never reads cannot make us buffer without bound.
+ */
+export const READ_PAUSE_BYTES = 4 * 1024 * 1024;
 
 export type SendCallback = (error?: Error | null) => void;
 
@@ -95,6 +111,11 @@ export class WebSocket extends EventEmitter {
   private _allowSynchronousEvents = true;
   /** Set when the socket should end as soon as frames waiting on compression are written. */
   private _endWhenFlushed = false;
+  private _heartbeat: Heartbeat | null = null;
+  private _maxBackpressure = 0;
+  private _refuseOnBackpressure = false;
+  /** True while reading is paused because too much waits to be written (READ_PAUSE_BYTES). */
+  private _pausedForWrites = false;
   private _bufferedBeforeOpen = 0;
 
   constructor(address: string | URL | null, protocols?: string | string[] | object, options?: object) {
@@ -172,6 +193,9 @@ export class WebSocket extends EventEmitter {
     this._socket = socket;
     this._closeTimeoutMs = settings.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this._allowSynchronousEvents = settings.allowSynchronousEvents ?? true;
+    this._maxBackpressure = settings.maxBackpressure ?? 0;
+    this._refuseOnBackpressure = settings.backpressurePolicy === 'refuse';
+    const heartbeat = checkHeartbeatOptions(settings.heartbeat);
     this._connection = new Connection(
       {
         role: this._isServer ? 'server' : 'client',
@@ -188,7 +212,10 @@ export class WebSocket extends EventEmitter {
         write: (chunks, done) => this.writeChunks(chunks, done as SendCallback | undefined),
         message: (data, isBinary) => this.onMessage(data, isBinary),
         ping: (data) => this.emit('ping', asBuffer(data)),
-        pong: (data) => this.emit('pong', asBuffer(data)),
+        pong: (data) => {
+          this._heartbeat?.pong();
+          this.emit('pong', asBuffer(data));
+        },
         closed: (code, reason) => this.onCloseFrame(code, reason),
         failed: (error) => this.onProtocolError(error),
       },
@@ -199,12 +226,26 @@ export class WebSocket extends EventEmitter {
     socket.on('end', this.onSocketEnd);
     socket.on('close', this.onSocketClose);
     socket.on('error', this.onSocketError);
+    socket.on('drain', this.onSocketDrain);
     this._readyState = WebSocket.OPEN;
+    if (heartbeat !== null) {
+      this._heartbeat = new Heartbeat(
+        heartbeat,
+        () => {
+          if (this._readyState === WebSocket.OPEN) this.ping();
+        },
+        () => this.terminate(),
+      );
+    }
     if (head.length > 0) this.onSocketData(head);
   }
 
-  /** Sends a message (or a fragment of one, with fin: false). ws's signature and behaviour. */
-  send(data: unknown, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+  /**
+   * Sends a message (or a fragment of one, with fin: false), with ws's signature and behaviour. Returns
+   * true while what waits to be written stays below the socket's high-water mark: on false, wait for
+   * 'drain'. Past maxBackpressure the send fails (its callback gets the error; nothing is dropped silently).
+   */
+  send(data: unknown, options?: SendOptions | SendCallback, cb?: SendCallback): boolean {
     if (typeof options === 'function') {
       cb = options;
       options = {};
@@ -216,10 +257,25 @@ export class WebSocket extends EventEmitter {
     const connection = this._connection;
     if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
       this.sendAfterClose(bytes.length, cb);
-      return;
+      return false;
+    }
+    const socket = this._socket as Duplex;
+    if (this._maxBackpressure > 0 && socket.writableLength + bytes.length > this._maxBackpressure) {
+      this.refuseSend(cb);
+      return false;
     }
     const { binary = typeof data !== 'string', fin = true, mask, compress = true } = options ?? {};
     connection.send(bytes, binary, fin, mask ?? !this._isServer, compress, cb);
+    return socket.writableLength < socket.writableHighWaterMark;
+  }
+
+  /** A send past maxBackpressure: the callback learns it, and with the 'close' policy the peer does too. */
+  private refuseSend(cb: SendCallback | undefined): void {
+    const error = Object.assign(new Error(`Backpressure limit exceeded (${this._maxBackpressure} bytes waiting)`), {
+      code: 'WS_ERR_BACKPRESSURE',
+    });
+    if (cb) process.nextTick(cb, error);
+    if (!this._refuseOnBackpressure) this.close(1008, 'Backpressure limit exceeded');
   }
 
   ping(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
@@ -273,7 +329,7 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING || this._readyState === WebSocket.CLOSED) return;
     this._paused = false;
     this._connection?.resumeReceiving();
-    if (!this._paused) this._socket?.resume();
+    if (!this._paused && !this._pausedForWrites) this._socket?.resume();
   }
 
   /** Reports an error that ended the connection (once), as ws does. */
@@ -337,7 +393,19 @@ export class WebSocket extends EventEmitter {
       socket.uncork();
     }
     if (this._endWhenFlushed && !(this._connection as Connection).sendPending) socket.end();
+    if (!this._pausedForWrites && socket.writableLength > READ_PAUSE_BYTES) {
+      this._pausedForWrites = true;
+      socket.pause();
+    }
   }
+
+  private readonly onSocketDrain = (): void => {
+    if (this._pausedForWrites) {
+      this._pausedForWrites = false;
+      if (!this._paused) this._socket?.resume();
+    }
+    this.emit('drain');
+  };
 
   /** Ends our side of the TCP connection once every queued frame (the close frame last) is written. */
   private endSocket(): void {
@@ -404,6 +472,7 @@ export class WebSocket extends EventEmitter {
   private readonly onSocketClose = (): void => {
     if (this._closeTimer !== null) clearTimeout(this._closeTimer);
     this._closeTimer = null;
+    this._heartbeat?.stop();
     this._connection?.terminate();
     const socket = this._socket as Duplex;
     socket.removeListener('data', this.onSocketData);
