@@ -47,6 +47,12 @@ export interface ConnectionOptions {
   copyBytes?: CopyBytes;
   /** permessage-deflate, when the handshake negotiated it. */
   deflate?: DeflateSettings;
+  /**
+   * Deliver every data message in parts as its bytes arrive (handler.messagePart) instead of whole
+   * (handler.message), so a message larger than memory can be consumed as a stream. maxPayload then
+   * limits each streamed message.
+   */
+  streamMessages?: boolean;
 }
 
 /** What a connection tells its transport. Calls are synchronous, in wire order. */
@@ -58,6 +64,11 @@ export interface ConnectionHandler {
   write(chunks: Uint8Array[], done?: unknown): void;
   /** A complete message. `data` belongs to the handler. */
   message(data: Uint8Array, isBinary: boolean): void;
+  /**
+   * With streamMessages: the next part of a message, in order; `first` on its first part, `last` on its
+   * final one (which may be empty). `data` belongs to the handler.
+   */
+  messagePart?(data: Uint8Array, isBinary: boolean, first: boolean, last: boolean): void;
   ping(data: Uint8Array): void;
   pong(data: Uint8Array): void;
   /**
@@ -106,6 +117,11 @@ export class Connection {
   /** True while a received compressed piece is being inflated: delivery waits for it. */
   private inflating = false;
   private receivingPaused = false;
+  /** With streamMessages: true until the first part of the message being received has gone out. */
+  private awaitingFirstPart = true;
+  /** The UTF-8 DFA state of the inflated text of the message being received. */
+  private inflatedUtf8State = UTF8_ACCEPT;
+  private readonly streamMessages: boolean;
   private readonly maxPayload: number;
   private readonly validateUtf8: boolean;
   private readonly deflate: DeflateSettings | null;
@@ -122,6 +138,7 @@ export class Connection {
     this.maxPayload = maxPayload;
     this.validateUtf8 = options.validateUtf8 ?? true;
     this.deflate = options.deflate ?? null;
+    this.streamMessages = options.streamMessages === true;
     this.sendQueue = new SendQueue((chunks, done) => this.handler.write(chunks, done));
     this.writer = new FrameWriter(new MaskKeyPool(options.random ?? webRandom), allocate);
     this.assembler = new MessageAssembler(allocate, maxPayload);
@@ -135,6 +152,7 @@ export class Connection {
         maxFragments: options.maxFragments ?? 0,
         copyBytes: options.copyBytes ?? copyBytesSlice,
         allocate,
+        deliverPartialFrames: this.streamMessages,
       },
       { frame: (byte0, payload) => this.onFrame(byte0, payload), error: (error) => this.onError(error) },
     );
@@ -266,11 +284,39 @@ export class Connection {
           this.receivingCompressed = (byte0 & HeaderBits.RSV1) !== 0;
         }
         if (this.receivingCompressed) return this.inflate(payload, fin);
-        const message = this.assembler.add(payload, fin);
-        if (message !== null) this.handler.message(message, this.receivingOpcode === Opcode.BINARY);
+        this.deliverData(payload, fin);
       }
     }
     return !this.receivingPaused;
+  }
+
+  /** Plain message bytes (received, or inflated): assembled into a message, or passed on as a part. */
+  private deliverData(data: Uint8Array, fin: boolean): void {
+    const isBinary = this.receivingOpcode === Opcode.BINARY;
+    if (this.streamMessages) {
+      const first = this.awaitingFirstPart;
+      this.awaitingFirstPart = fin;
+      this.handler.messagePart?.(data, isBinary, first, fin);
+      return;
+    }
+    const message = this.assembler.add(data, fin);
+    if (message !== null) this.handler.message(message, isBinary);
+  }
+
+  /**
+   * The scanner skips compressed text, so inflated text is checked here as it comes out (section 8.1):
+   * fail-fast per piece, and whole code points at the end. False after failing the connection.
+   */
+  private checkInflatedText(piece: Uint8Array, end: boolean): boolean {
+    if (this.receivingOpcode === Opcode.BINARY || !this.validateUtf8) return true;
+    const bad = dispatchedOps.validateUtf8(piece, 0, piece.length, this.inflatedUtf8State);
+    this.inflatedUtf8State = dispatchedOps.utf8State;
+    if (bad >= 0 || (end && this.inflatedUtf8State !== UTF8_ACCEPT)) {
+      this.onError(invalidUtf8());
+      return false;
+    }
+    if (end) this.inflatedUtf8State = UTF8_ACCEPT;
+    return true;
   }
 
   /**
@@ -292,16 +338,13 @@ export class Connection {
         );
         return;
       }
-      for (const piece of output) this.assembler.add(piece, false);
+      for (const piece of output) {
+        if (!this.checkInflatedText(piece, false)) return;
+        this.deliverData(piece, false);
+      }
       if (fin) {
-        const message = this.assembler.add(EMPTY, true) as Uint8Array;
-        const isBinary = this.receivingOpcode === Opcode.BINARY;
-        // The scanner skipped compressed text: its UTF-8 is checked now that it is plain (section 8.1).
-        if (!isBinary && this.validateUtf8 && !isValidUtf8Whole(message)) {
-          this.onError(invalidUtf8());
-          return;
-        }
-        this.handler.message(message, isBinary);
+        if (!this.checkInflatedText(EMPTY, true)) return;
+        this.deliverData(EMPTY, true);
       }
       if (returned) {
         if (!this.receivingPaused) this.reader.resume();
@@ -361,10 +404,6 @@ function joinChunks(chunks: Uint8Array[]): Uint8Array {
     at += chunk.length;
   }
   return joined;
-}
-
-function isValidUtf8Whole(bytes: Uint8Array): boolean {
-  return dispatchedOps.validateUtf8(bytes, 0, bytes.length, UTF8_ACCEPT) < 0 && dispatchedOps.utf8State === UTF8_ACCEPT;
 }
 
 /** Why a received close payload is invalid (section 5.5.1, 7.4), or null when it is fine. */

@@ -44,6 +44,12 @@ export interface FrameReaderOptions {
   copyBytes: CopyBytes;
   /** Allocates the buffer a payload that spans chunks streams into. */
   allocate: Allocate;
+  /**
+   * Deliver a data frame that spans chunks piece by piece as its bytes arrive, instead of whole: the
+   * pieces come out as a fragmented message would (the first with the frame's opcode and RSV bits, the
+   * rest as continuations, FIN on the last piece of a final frame), so a 1 GiB frame never sits in memory.
+   */
+  deliverPartialFrames?: boolean;
 }
 
 /** Where frames go. */
@@ -73,6 +79,9 @@ class StreamingFrame {
   /** The message state after this frame's predecessors; UTF-8 state included when checking text. */
   messageState = 0;
   checkUtf8 = false;
+  /** Delivered in pieces (deliverPartialFrames), and how many pieces have gone so far. */
+  inPieces = false;
+  piecesDelivered = 0;
 }
 
 export class FrameReader {
@@ -286,8 +295,9 @@ export class FrameReader {
     frame.masked = (byte1 & HeaderBits.MASK) !== 0;
     frame.keyWord = keyWord;
     frame.length = length;
-    frame.buffer = this.options.allocate(Math.min(length, STREAM_UPFRONT_MAX_BYTES));
     const isData = (byte0 & HeaderBits.OPCODE) < 0x8;
+    frame.inPieces = isData && this.options.deliverPartialFrames === true;
+    if (!frame.inPieces) frame.buffer = this.options.allocate(Math.min(length, STREAM_UPFRONT_MAX_BYTES));
     if (isData) {
       frame.messageState = (this.state & MessageState.OPCODE_BITS) !== 0 ? this.state : startMessageState(byte0);
       frame.checkUtf8 = this.options.validateUtf8 && isPlainText(frame.messageState);
@@ -300,6 +310,7 @@ export class FrameReader {
   /** Feeds a streaming frame from chunk at pos; when it completes, queues it. Returns the new position. */
   private feedStreaming(chunk: Uint8Array, pos: number): number {
     const frame = this.streaming as StreamingFrame;
+    if (frame.inPieces) return this.feedInPieces(frame, chunk, pos);
     const n = Math.min(frame.length - frame.filled, chunk.length - pos);
     const at = frame.filled;
     if (at + n > frame.buffer.length) {
@@ -329,6 +340,39 @@ export class FrameReader {
     this.queuedPayload.push(
       frame.buffer.length === frame.length ? frame.buffer : frame.buffer.subarray(0, frame.length),
     );
+    return pos + n;
+  }
+
+  /** Feeds a frame delivered in pieces: each arriving piece is unmasked into its own buffer and queued. */
+  private feedInPieces(frame: StreamingFrame, chunk: Uint8Array, pos: number): number {
+    const n = Math.min(frame.length - frame.filled, chunk.length - pos);
+    const complete = frame.filled + n === frame.length;
+    // Nothing to hand out but the end: an empty piece carries it.
+    if (n === 0 && !complete) return pos;
+    const piece = this.options.allocate(n);
+    if (frame.masked) maskInto(chunk, pos, pos + n, piece, 0, frame.keyWord, frame.filled & 3);
+    else piece.set(chunk.subarray(pos, pos + n));
+    frame.filled += n;
+    const fin = (frame.byte0 & HeaderBits.FIN) !== 0;
+    if (frame.checkUtf8) {
+      const utf8State = (frame.messageState >>> MessageState.UTF8_SHIFT) & 0xff;
+      const bad = dispatchedOps.validateUtf8(piece, 0, n, utf8State);
+      if (bad >= 0 || (complete && fin && dispatchedOps.utf8State !== UTF8_ACCEPT)) {
+        this.fail(decodeError(DecodeResult.INVALID_UTF8));
+        return chunk.length;
+      }
+      frame.messageState = (frame.messageState & 0xff) | (dispatchedOps.utf8State << MessageState.UTF8_SHIFT);
+    }
+    // The first piece keeps the frame's opcode and RSV bits; the rest continue it; FIN marks the end.
+    const first = frame.piecesDelivered === 0;
+    const byte0 = (first ? frame.byte0 & ~HeaderBits.FIN : 0) | (complete && fin ? HeaderBits.FIN : 0);
+    frame.piecesDelivered++;
+    this.queuedByte0.push(byte0);
+    this.queuedPayload.push(piece);
+    if (complete) {
+      this.streaming = null;
+      this.state = fin ? 0 : frame.messageState;
+    }
     return pos + n;
   }
 

@@ -181,3 +181,50 @@ for (const backend of ['js', 'wasm-simd'] as const) {
     });
   });
 }
+
+describe('connection with streamMessages', () => {
+  for (const backend of ['js', 'wasm-simd'] as const) {
+    it(`delivers a large frame in parts as its bytes arrive, never whole (${backend})`, () => {
+      setBackend(backend);
+      const parts: { size: number; first: boolean; last: boolean; isBinary: boolean }[] = [];
+      const bytes: Uint8Array[] = [];
+      const { connection } = harness({ role: 'server', streamMessages: true, maxPayload: 0 });
+      (connection as unknown as { handler: Record<string, unknown> }).handler.messagePart = (
+        data: Uint8Array,
+        isBinary: boolean,
+        first: boolean,
+        last: boolean,
+      ) => {
+        parts.push({ size: data.length, first, last, isBinary });
+        bytes.push(data.slice());
+      };
+      const random = new Random(13);
+      const payload = random.bytes(1_000_000);
+      const frame = concatBytes(
+        fromClient({ opcode: 2, fin: false, payload: payload.subarray(0, 400_000) }),
+        fromClient({ opcode: 0, payload: payload.subarray(400_000) }),
+      );
+      for (let at = 0; at < frame.length; at += 65536) connection.receive(frame.slice(at, at + 65536));
+      expect(parts.length).toBeGreaterThan(10);
+      expect(Math.max(...parts.map((p) => p.size))).toBeLessThanOrEqual(65536);
+      expect(parts[0].first).toBe(true);
+      expect(parts.slice(1).every((p) => !p.first)).toBe(true);
+      expect(parts.at(-1)?.last).toBe(true);
+      expect(parts.slice(0, -1).every((p) => !p.last)).toBe(true);
+      expect(parts.every((p) => p.isBinary)).toBe(true);
+      expect(Buffer.compare(concatBytes(...bytes), payload)).toBe(0);
+    });
+
+    it(`fails fast on invalid UTF-8 in a streamed text frame (${backend})`, () => {
+      setBackend(backend);
+      const { connection, events } = harness({ role: 'server', streamMessages: true });
+      const text = new Uint8Array(200_000).fill(0x61);
+      text[150_000] = 0xff;
+      const frame = fromClient({ opcode: 1, payload: text });
+      connection.receive(frame.slice(0, 100_000));
+      expect(events).toHaveLength(0);
+      connection.receive(frame.slice(100_000, 160_000));
+      expect(events[0]).toMatchObject({ kind: 'failed', code: 1007 });
+    });
+  }
+});
