@@ -1,0 +1,68 @@
+// Why an opening handshake failed (RFC 6455 section 4). On the server side the error carries the HTTP
+// status to answer with (section 4.2.1 and 4.4) and any header the answer needs; on the client side the
+// status the server sent when it was not 101. Messages follow ws's where ws has one for the condition,
+// since ws users see them in 'error' and 'wsClientError' events.
+
+import { reasonPhrase } from './http-status.js';
+
+/** Stable codes, one per condition; the same condition has the same code on both sides. */
+export const HandshakeErrorCode = {
+  // Reading the HTTP head (request or response).
+  HEAD_TOO_LARGE: 'WS_ERR_HANDSHAKE_HEAD_TOO_LARGE',
+  TOO_MANY_HEADERS: 'WS_ERR_HANDSHAKE_TOO_MANY_HEADERS',
+  MALFORMED_HEAD: 'WS_ERR_HANDSHAKE_MALFORMED_HEAD',
+  // The request (checked by the server).
+  INVALID_METHOD: 'WS_ERR_INVALID_METHOD',
+  INVALID_HTTP_VERSION: 'WS_ERR_INVALID_HTTP_VERSION',
+  INVALID_HOST: 'WS_ERR_INVALID_HOST_HEADER',
+  INVALID_UPGRADE: 'WS_ERR_INVALID_UPGRADE_HEADER',
+  INVALID_CONNECTION: 'WS_ERR_INVALID_CONNECTION_HEADER',
+  INVALID_KEY: 'WS_ERR_INVALID_KEY_HEADER',
+  UNSUPPORTED_VERSION: 'WS_ERR_UNSUPPORTED_VERSION',
+  INVALID_PROTOCOL_HEADER: 'WS_ERR_INVALID_PROTOCOL_HEADER',
+  INVALID_EXTENSIONS_HEADER: 'WS_ERR_INVALID_EXTENSIONS_HEADER',
+  // The response (checked by the client).
+  UNEXPECTED_RESPONSE: 'WS_ERR_UNEXPECTED_RESPONSE',
+  INVALID_ACCEPT: 'WS_ERR_INVALID_ACCEPT_HEADER',
+  UNREQUESTED_SUBPROTOCOL: 'WS_ERR_UNREQUESTED_SUBPROTOCOL',
+  INVALID_SUBPROTOCOL: 'WS_ERR_INVALID_SUBPROTOCOL',
+  MISSING_SUBPROTOCOL: 'WS_ERR_MISSING_SUBPROTOCOL',
+  UNREQUESTED_EXTENSIONS: 'WS_ERR_UNREQUESTED_EXTENSIONS',
+  UNREQUESTED_EXTENSION: 'WS_ERR_UNREQUESTED_EXTENSION',
+} as const;
+export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
+
+export interface HandshakeErrorDetails {
+  /** Server side: the HTTP status to answer with. */
+  status?: number;
+  /** Server side: header fields the refusal must carry, e.g. Sec-WebSocket-Version with 426. */
+  headers?: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Client side: the status the server answered with, when that was the problem. */
+  responseStatus?: number;
+  /** The lower-level error behind this one, such as a HeaderSyntaxError saying where a value broke. */
+  cause?: unknown;
+}
+
+export class HandshakeError extends Error {
+  readonly code: HandshakeErrorCode;
+  /** Server side: the status to answer with; undefined for errors found by a client. */
+  readonly status: number | undefined;
+  /** Server side: header fields the refusal must carry (empty when none). */
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Client side: the server's status, for UNEXPECTED_RESPONSE (ws's 'unexpected-response'). */
+  readonly responseStatus: number | undefined;
+
+  constructor(message: string, code: HandshakeErrorCode, details: HandshakeErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'HandshakeError';
+    this.code = code;
+    this.status = details.status;
+    this.headers = details.headers ?? [];
+    this.responseStatus = details.responseStatus;
+  }
+
+  /** The reason phrase of `status` ('' on the client side). */
+  get reason(): string {
+    return this.status === undefined ? '' : reasonPhrase(this.status);
+  }
+}

@@ -1,0 +1,252 @@
+// The server's half of the opening handshake (RFC 6455 section 4.2): checking a client's upgrade
+// request, and writing the 101 answer or a refusal. The checks run in ws's order (method, Upgrade, key,
+// version, then the list headers) with the RFC's additional ones in between, so that a request with
+// several faults is refused for the same first fault as ws would report.
+
+import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
+import { isValidKey, WEBSOCKET_VERSION } from './handshake-key.js';
+import type { HeaderFields } from './header-fields.js';
+import {
+  HeaderSyntaxError,
+  isToken,
+  type ParsedExtension,
+  parseExtensionList,
+  parseSubprotocolList,
+  parseUpgradeList,
+  tokenListIncludes,
+} from './header-tokens.js';
+import { assertFieldValue, fieldLines, formatHead, type HeaderInput, headerPairs } from './http-head-writer.js';
+import { HttpStatus, reasonPhrase } from './http-status.js';
+
+/** An upgrade request as a transport sees it: Node's IncomingMessage fields, or a parsed RequestHead. */
+export interface UpgradeRequest {
+  method: string;
+  /** "1.1" */
+  httpVersion: string;
+  /** The request-target. */
+  url: string;
+  /** In Node, HeaderFields.fromRawPairs(message.rawHeaders): `message.headers` drops duplicate Hosts. */
+  headers: HeaderFields;
+}
+
+/** A request that is a valid opening handshake: what the server needs to answer it. */
+export interface AcceptedUpgrade {
+  /** Sec-WebSocket-Key, for computeAccept. */
+  key: string;
+  /** The subprotocols offered, in the client's order of preference (empty when none). */
+  protocols: string[];
+  /** The extensions offered, in the client's order of preference (empty when none). */
+  extensions: ParsedExtension[];
+  /** The Origin header (section 4.1, item 8; 10.2), or undefined. */
+  origin: string | undefined;
+  host: string;
+  url: string;
+}
+
+export type UpgradeValidation =
+  | { readonly ok: true; readonly request: AcceptedUpgrade }
+  | { readonly ok: false; readonly error: HandshakeError };
+
+function refuse(
+  message: string,
+  code: HandshakeErrorCode,
+  status: number,
+  headers?: ReadonlyArray<readonly [string, string]>,
+  cause?: unknown,
+): UpgradeValidation {
+  return { ok: false, error: new HandshakeError(message, code, { status, headers, cause }) };
+}
+
+/** "1.1" or later (section 4.1, item 1); a version as "major.minor" in digits. */
+function isAtLeastHttp11(version: string): boolean {
+  const dot = version.indexOf('.');
+  const major = Number(dot === -1 ? version : version.slice(0, dot));
+  const minor = dot === -1 ? 0 : Number(version.slice(dot + 1));
+  if (!Number.isInteger(major) || !Number.isInteger(minor)) return false;
+  return major > 1 || (major === 1 && minor >= 1);
+}
+
+/** Checks an upgrade request against RFC 6455 section 4.2.1; never throws for anything the client sent. */
+export function validateUpgradeRequest(request: UpgradeRequest): UpgradeValidation {
+  const headers = request.headers;
+  // Section 4.2.1 item 1 (and RFC 9110 section 15.5.6: a 405 names the allowed methods).
+  if (request.method !== 'GET') {
+    return refuse('Invalid HTTP method', HandshakeErrorCode.INVALID_METHOD, HttpStatus.METHOD_NOT_ALLOWED, [
+      ['Allow', 'GET'],
+    ]);
+  }
+  if (!isAtLeastHttp11(request.httpVersion)) {
+    return refuse('Invalid HTTP version', HandshakeErrorCode.INVALID_HTTP_VERSION, HttpStatus.BAD_REQUEST);
+  }
+  // Section 4.2.1 item 2; RFC 7230 section 5.4: a request with no Host, or more than one, gets 400.
+  const host = headers.getAll('host');
+  if (host.length !== 1 || host[0].length === 0) {
+    return refuse('Missing or invalid Host header', HandshakeErrorCode.INVALID_HOST, HttpStatus.BAD_REQUEST);
+  }
+  // Item 3: Upgrade contains "websocket", case-insensitively.
+  const upgrade = headers.get('upgrade');
+  if (upgrade === undefined || !upgradeIncludesWebSocket(upgrade)) {
+    return refuse('Invalid Upgrade header', HandshakeErrorCode.INVALID_UPGRADE, HttpStatus.BAD_REQUEST);
+  }
+  // Item 4: Connection contains the token "Upgrade", case-insensitively.
+  const connection = headers.get('connection');
+  if (connection === undefined || !tokenListIncludes(connection, 'upgrade')) {
+    return refuse('Invalid Connection header', HandshakeErrorCode.INVALID_CONNECTION, HttpStatus.BAD_REQUEST);
+  }
+  // Item 5; section 11.3.1: at most one Sec-WebSocket-Key.
+  const keys = headers.getAll('sec-websocket-key');
+  if (keys.length !== 1 || !isValidKey(keys[0])) {
+    return refuse(
+      'Missing or invalid Sec-WebSocket-Key header',
+      HandshakeErrorCode.INVALID_KEY,
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+  // Item 6; section 4.4: another version is answered 426 with the versions we speak.
+  const versions = headers.getAll('sec-websocket-version');
+  if (versions.length !== 1 || versions[0] !== String(WEBSOCKET_VERSION)) {
+    return refuse(
+      'Missing or invalid Sec-WebSocket-Version header',
+      HandshakeErrorCode.UNSUPPORTED_VERSION,
+      HttpStatus.UPGRADE_REQUIRED,
+      [['Sec-WebSocket-Version', String(WEBSOCKET_VERSION)]],
+    );
+  }
+  // Items 8 and 9: the lists may span several lines, which join into one (section 11.3.2, 11.3.4).
+  let protocols: string[] = [];
+  const protocolHeader = headers.get('sec-websocket-protocol');
+  if (protocolHeader !== undefined) {
+    try {
+      protocols = parseSubprotocolList(protocolHeader);
+    } catch (error) {
+      if (!(error instanceof HeaderSyntaxError)) throw error;
+      return refuse(
+        'Invalid Sec-WebSocket-Protocol header',
+        HandshakeErrorCode.INVALID_PROTOCOL_HEADER,
+        HttpStatus.BAD_REQUEST,
+        undefined,
+        error,
+      );
+    }
+  }
+  let extensions: ParsedExtension[] = [];
+  const extensionHeader = headers.get('sec-websocket-extensions');
+  if (extensionHeader !== undefined) {
+    try {
+      extensions = parseExtensionList(extensionHeader);
+    } catch (error) {
+      if (!(error instanceof HeaderSyntaxError)) throw error;
+      return refuse(
+        'Invalid or unacceptable Sec-WebSocket-Extensions header',
+        HandshakeErrorCode.INVALID_EXTENSIONS_HEADER,
+        HttpStatus.BAD_REQUEST,
+        undefined,
+        error,
+      );
+    }
+  }
+  return {
+    ok: true,
+    request: { key: keys[0], protocols, extensions, origin: headers.get('origin'), host: host[0], url: request.url },
+  };
+}
+
+function upgradeIncludesWebSocket(value: string): boolean {
+  try {
+    return parseUpgradeList(value).includes('websocket');
+  } catch (error) {
+    if (error instanceof HeaderSyntaxError) return false;
+    throw error;
+  }
+}
+
+export interface AcceptResponseOptions {
+  /** Sec-WebSocket-Accept: computeAccept(request.key, sha1) or computeAcceptAsync. */
+  accept: string;
+  /** The subprotocol chosen among those offered, if any (a token). */
+  protocol?: string;
+  /** The Sec-WebSocket-Extensions value agreed (formatExtensionList, or a negotiator's response). */
+  extensions?: string;
+  /** More header fields, written after the handshake's own. */
+  headers?: HeaderInput;
+}
+
+/**
+ * The 101 answer as lines without CRLFs: status line first, in ws's order (Upgrade, Connection,
+ * Sec-WebSocket-Accept, Sec-WebSocket-Protocol, Sec-WebSocket-Extensions), then `headers`. This is the
+ * array ws passes to its 'headers' event for listeners to edit; formatHead joins it.
+ */
+export function acceptResponseLines(options: AcceptResponseOptions): string[] {
+  assertFieldValue('Sec-WebSocket-Accept', options.accept);
+  const lines = [
+    `HTTP/1.1 ${HttpStatus.SWITCHING_PROTOCOLS} ${reasonPhrase(HttpStatus.SWITCHING_PROTOCOLS)}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Accept: ${options.accept}`,
+  ];
+  if (options.protocol !== undefined && options.protocol !== '') {
+    if (!isToken(options.protocol)) {
+      throw new TypeError(`The chosen subprotocol ${JSON.stringify(options.protocol)} is not a token`);
+    }
+    lines.push(`Sec-WebSocket-Protocol: ${options.protocol}`);
+  }
+  if (options.extensions !== undefined && options.extensions !== '') {
+    assertFieldValue('Sec-WebSocket-Extensions', options.extensions);
+    lines.push(`Sec-WebSocket-Extensions: ${options.extensions}`);
+  }
+  lines.push(...fieldLines(headerPairs(options.headers)));
+  return lines;
+}
+
+/** The 101 answer, CRLF CRLF included. */
+export function acceptResponseHead(options: AcceptResponseOptions): string {
+  return formatHead(acceptResponseLines(options));
+}
+
+export interface RefusalOptions {
+  /** The HTTP status, 100-999 (ws lets verifyClient pick any). */
+  status: number;
+  /** The body: a short text; the status's reason phrase when absent. */
+  message?: string;
+  /** More header fields; a name already written (Content-Type, Connection) replaces its value. */
+  headers?: HeaderInput;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A refusal: status line, Connection: close, Content-Type: text/plain, Content-Length, any extra fields,
+ * then the message as the body. Given a HandshakeError, answers with its status, message and headers.
+ * The connection is to be closed once it is written (section 4.2.1: the handshake failed).
+ */
+export function refusalResponse(refusal: HandshakeError | RefusalOptions): string {
+  const status = refusal.status ?? HttpStatus.BAD_REQUEST;
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new RangeError(`An HTTP status must be an integer from 100 to 999, got ${status}`);
+  }
+  const body = refusal.message || reasonPhrase(status);
+  const fields: Array<[string, string]> = [
+    ['Connection', 'close'],
+    ['Content-Type', 'text/plain; charset=utf-8'],
+    ['Content-Length', String(encoder.encode(body).length)],
+  ];
+  // The first extra field named like a default takes its place (as ws's object spread does).
+  const replaceable = new Map<string, [string, string]>([
+    ['connection', fields[0]],
+    ['content-type', fields[1]],
+  ]);
+  for (const [name, value] of headerPairs(refusal.headers as HeaderInput | undefined)) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') throw new TypeError('Content-Length of a refusal is computed from its message');
+    const replaced = replaceable.get(lower);
+    if (replaced === undefined) {
+      fields.push([name, value]);
+      continue;
+    }
+    replaced[0] = name;
+    replaced[1] = value;
+    replaceable.delete(lower);
+  }
+  const reason = reasonPhrase(status);
+  return formatHead([`HTTP/1.1 ${status}${reason === '' ? ' ' : ` ${reason}`}`, ...fieldLines(fields)]) + body;
+}
