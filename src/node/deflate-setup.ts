@@ -38,6 +38,10 @@ export function deflateSettings(
   return {
     codec,
     threshold: canCompress ? (options.threshold ?? DEFAULT_DEFLATE_THRESHOLD) : Number.POSITIVE_INFINITY,
+    // A prepared message is compressed once with a fresh 15-bit window (prepared.ts); the client's
+    // inflater must have that window, and our own compressor must never rely on history the client's
+    // window no longer lines up with.
+    takesPrecompressed: server && agreement.serverNoContextTakeover && agreement.serverMaxWindowBits === 15,
   };
 }
 

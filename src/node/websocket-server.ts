@@ -10,6 +10,9 @@ import { HeaderSyntaxError, parseExtensionList } from '../protocol/header-tokens
 import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { acceptFor, acceptUpgrade, type UpgradeRejection } from './handshake-glue.js';
+import { type PreparedMessage, type PrepareOptions, prepareMessage } from './prepared.js';
+import type { PublishOptions, PubSubAdapter, RemoteMessage } from './pubsub-adapter.js';
+import { TopicRegistry } from './topics.js';
 import { type ConnectionSettings, WebSocket } from './websocket.js';
 
 export interface VerifyClientInfo {
@@ -58,6 +61,8 @@ export interface WebSocketServerOptions extends ConnectionSettings {
    * Origin is not listed gets 403; a request without Origin (not from a browser) is let through.
    */
   allowedOrigins?: readonly string[];
+  /** Carries publishes to other server processes (for example the Redis adapter); default: this process only. */
+  pubsub?: PubSubAdapter;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -89,6 +94,8 @@ export class WebSocketServer extends EventEmitter {
   /** Every open connection, tracked or not, for the connection caps and shutdown(). */
   private readonly _connections = new Set<WebSocket>();
   private readonly _perAddress = new Map<string, number>();
+  /** Topic subscriptions of this server's connections. */
+  readonly _topicRegistry = new TopicRegistry<WebSocket>();
 
   constructor(options: WebSocketServerOptions, callback?: () => void) {
     super();
@@ -118,6 +125,13 @@ export class WebSocketServer extends EventEmitter {
       this._server = server;
     } else if (settings.server) {
       this._server = settings.server;
+    }
+
+    const pubsub = settings.pubsub;
+    if (pubsub !== undefined) {
+      this._topicRegistry.onTopicActive = (topic) => pubsub.subscribe(topic);
+      this._topicRegistry.onTopicIdle = (topic) => pubsub.unsubscribe(topic);
+      pubsub.attach((message) => this.deliverRemote(message));
     }
 
     const server = this._server;
@@ -158,6 +172,7 @@ export class WebSocketServer extends EventEmitter {
     if (cb) this.once('close', cb);
     if (this._state === CLOSING) return;
     this._state = CLOSING;
+    void this.options.pubsub?.close();
     const server = this._server;
     this._removeListeners?.();
     this._removeListeners = null;
@@ -338,6 +353,49 @@ export class WebSocketServer extends EventEmitter {
     return Promise.all([allGone, serverClosed]).then(() => clearTimeout(stragglers));
   }
 
+  /** Frames (and, with compress, compresses) a message once, to send to many connections. */
+  prepare(data: unknown, options?: PrepareOptions): PreparedMessage {
+    return prepareMessage(data, options);
+  }
+
+  /**
+   * Sends one message to every open connection (but `except`), framed and compressed once. A client that
+   * does not keep up meets its backpressure policy. Returns how many connections it was sent to.
+   */
+  broadcast(data: unknown, options: PublishOptions & { except?: WebSocket } = {}): number {
+    const { compress = false } = options;
+    const message = prepareMessage(data, options);
+    let sent = 0;
+    for (const ws of this._connections) {
+      if (ws === options.except || ws.readyState !== WebSocket.OPEN) continue;
+      ws._sendPreparedForPublish(message, compress);
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Sends a message to every subscriber of `topic` in this process (but `except`), framed once, and
+   * through the pubsub adapter to the other processes. Returns how many local subscribers got it.
+   */
+  publish(topic: string, data: unknown, options: PublishOptions = {}, except: WebSocket | null = null): number {
+    const { compress = false } = options;
+    const message = prepareMessage(data, options);
+    const sent = this._topicRegistry.publish(topic, message, compress, except);
+    this.options.pubsub?.publish(topic, message.data, { binary: message.isBinary, compress });
+    return sent;
+  }
+
+  /** How many connections of this process subscribe to `topic`. */
+  subscriberCount(topic: string): number {
+    return this._topicRegistry.subscriberCount(topic);
+  }
+
+  private deliverRemote(message: RemoteMessage): void {
+    const prepared = prepareMessage(message.data, { binary: message.binary, compress: message.compress });
+    this._topicRegistry.publish(message.topic, prepared, message.compress, null);
+  }
+
   /** Why the connection limits refuse this request, or null. */
   private limitProblem(request: IncomingMessage): UpgradeRejection | null {
     const {
@@ -369,8 +427,10 @@ export class WebSocketServer extends EventEmitter {
     this._perAddress.set(address, (this._perAddress.get(address) ?? 0) + 1);
     const clients = this.clients;
     clients?.add(ws);
+    ws._server = this;
     ws.once('close', () => {
       this._connections.delete(ws);
+      this._topicRegistry.unsubscribeAll(ws);
       const left = (this._perAddress.get(address) ?? 1) - 1;
       if (left === 0) this._perAddress.delete(address);
       else this._perAddress.set(address, left);

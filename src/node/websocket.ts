@@ -15,6 +15,9 @@ import { addEventListener, defineEventAttributes, removeEventListener, type WebS
 import { checkHeartbeatOptions, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
 import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
+import { PreparedMessage } from './prepared.js';
+import type { PublishOptions } from './pubsub-adapter.js';
+import type { WebSocketServer } from './websocket-server.js';
 
 /** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
@@ -39,6 +42,12 @@ export interface ConnectionSettings {
   /** 'close' (default): close with 1008 and fail the send; 'refuse': fail the send, keep the connection. */
   backpressurePolicy?: 'close' | 'refuse';
 }
+
+/**
+ * The backpressure limit for published and broadcast messages when maxBackpressure is not set: a
+ * subscriber that does not keep up is handled by the policy instead of buffering without bound.
+ */
+export const DEFAULT_PUBLISH_MAX_BACKPRESSURE = 16 * 1024 * 1024;
 
 /**
  * While more than this many bytes wait to be written, the socket is not read: a peer that sends (pings,
@@ -98,6 +107,8 @@ export class WebSocket extends EventEmitter {
   _socket: Duplex | null = null;
   _connection: Connection | null = null;
   _closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS;
+  /** The server that accepted this connection (for topics), null for a client. */
+  _server: WebSocketServer | null = null;
   /** Set while a client handshake is in flight, so close() before open can abort it. */
   _abortHandshake: ((reason: string) => void) | null = null;
 
@@ -253,7 +264,8 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     }
-    const bytes = toBuffer(data);
+    const prepared = data instanceof PreparedMessage ? data : null;
+    const bytes = prepared === null ? toBuffer(data) : prepared.data;
     const connection = this._connection;
     if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
       this.sendAfterClose(bytes.length, cb);
@@ -261,17 +273,65 @@ export class WebSocket extends EventEmitter {
     }
     const socket = this._socket as Duplex;
     if (this._maxBackpressure > 0 && socket.writableLength + bytes.length > this._maxBackpressure) {
-      this.refuseSend(cb);
+      this.refuseSend(cb, this._maxBackpressure);
       return false;
     }
     const { binary = typeof data !== 'string', fin = true, mask, compress = true } = options ?? {};
-    connection.send(bytes, binary, fin, mask ?? !this._isServer, compress, cb);
+    if (prepared !== null && this._isServer && fin && !mask) {
+      connection.sendPrepared(prepared, options?.compress ?? prepared.compressedFrame !== null, cb);
+    } else {
+      connection.send(bytes, prepared?.isBinary ?? binary, fin, mask ?? !this._isServer, compress, cb);
+    }
     return socket.writableLength < socket.writableHighWaterMark;
   }
 
-  /** A send past maxBackpressure: the callback learns it, and with the 'close' policy the peer does too. */
-  private refuseSend(cb: SendCallback | undefined): void {
-    const error = Object.assign(new Error(`Backpressure limit exceeded (${this._maxBackpressure} bytes waiting)`), {
+  /** Sends a published or broadcast message, under maxBackpressure (or its publish default). */
+  _sendPreparedForPublish(message: PreparedMessage, compress: boolean): void {
+    const connection = this._connection;
+    if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) return;
+    const limit = this._maxBackpressure > 0 ? this._maxBackpressure : DEFAULT_PUBLISH_MAX_BACKPRESSURE;
+    if ((this._socket as Duplex).writableLength + message.data.length > limit) {
+      this.refuseSend(undefined, limit);
+      return;
+    }
+    connection.sendPrepared(message, compress);
+  }
+
+  /** Subscribes this (server-side) connection to a topic; false if it already was. */
+  subscribe(topic: string): boolean {
+    return this.topicServer().subscribe(this, topic);
+  }
+
+  unsubscribe(topic: string): boolean {
+    return this.topicServer().unsubscribe(this, topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.topicServer().isSubscribed(this, topic);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics(): string[] {
+    return this._server === null ? [] : this._server._topicRegistry.topics(this);
+  }
+
+  /** Publishes to every subscriber of `topic` but this connection (here and, with an adapter, elsewhere). */
+  publish(topic: string, data: unknown, options?: PublishOptions): number {
+    return this.topicServerOf().publish(topic, data, options, this);
+  }
+
+  private topicServer() {
+    return this.topicServerOf()._topicRegistry;
+  }
+
+  private topicServerOf(): WebSocketServer {
+    if (this._server === null) throw new Error('Topics are for connections accepted by a WebSocketServer');
+    return this._server;
+  }
+
+  /** A send past the backpressure limit: the callback learns it, and with the 'close' policy the peer does too. */
+  private refuseSend(cb: SendCallback | undefined, limit: number): void {
+    const error = Object.assign(new Error(`Backpressure limit exceeded (${limit} bytes waiting)`), {
       code: 'WS_ERR_BACKPRESSURE',
     });
     if (cb) process.nextTick(cb, error);

@@ -22,6 +22,7 @@ import {
 import { type CopyBytes, copyBytesSlice, FrameReader } from './frame-reader.js';
 import { type Allocate, allocateUint8Array, FrameWriter } from './frame-writer.js';
 import { MessageAssembler } from './message-assembler.js';
+import type { PreparedMessage } from './prepared-message.js';
 import { MaskKeyPool, type RandomSource, webRandom } from './random.js';
 import { SendQueue } from './send-queue.js';
 
@@ -208,6 +209,27 @@ export class Connection {
         write(this.writer.frame(finBit | rsv1 | opcode, joinChunks(output), mask));
       });
     }, done);
+  }
+
+  /**
+   * Sends a message framed once for many connections (servers only). Uses its compressed frame where
+   * the agreement allows it, compresses it for this connection where compression is on but it does
+   * not, and sends its plain frame otherwise.
+   */
+  sendPrepared(message: PreparedMessage, compress: boolean, done?: unknown): void {
+    this.assertCanSend();
+    if (this.sendingFragmented) throw new InvalidStateError('A fragmented message is being sent');
+    const deflate = this.deflate;
+    if (compress && deflate !== null && message.data.length >= deflate.threshold) {
+      const compressedFrame = message.compressedFrame;
+      if (compressedFrame !== null && deflate.takesPrecompressed) {
+        this.sendQueue.push(() => compressedFrame, done);
+      } else {
+        this.send(message.data, message.isBinary, true, false, true, done);
+      }
+      return;
+    }
+    this.sendQueue.push(() => message.frame, done);
   }
 
   ping(data: Uint8Array = EMPTY, mask = this.maskOutgoing, done?: unknown): void {

@@ -30,4 +30,11 @@ export interface DeflateSettings {
   codec: DeflateCodec;
   /** Messages smaller than this are sent uncompressed (ws's threshold; default 1024). */
   threshold: number;
+  /**
+   * True when a message compressed elsewhere with a fresh 15-bit window may be sent as is: we are the
+   * server, we never carry our window between messages (server_no_context_takeover), and the client
+   * inflates with a 15-bit window. Otherwise the peer's window would not match what our own compressor
+   * assumes, and prepared messages are compressed per connection instead.
+   */
+  takesPrecompressed: boolean;
 }

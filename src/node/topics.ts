@@ -1,0 +1,89 @@
+// Topics for publish/subscribe on a server: which connections listen to what. A published message is
+// prepared (framed, and compressed if asked) once and the same bytes go to every subscriber; a slow
+// subscriber meets its connection's backpressure policy, never an unbounded buffer.
+
+import type { PreparedMessage } from '../protocol/prepared-message.js';
+
+/** What a subscriber must offer the registry (the Node WebSocket). */
+export interface Subscriber {
+  readonly readyState: number;
+  _sendPreparedForPublish(message: PreparedMessage, compress: boolean): void;
+}
+
+export class TopicRegistry<S extends Subscriber = Subscriber> {
+  private readonly subscribers = new Map<string, Set<S>>();
+  private readonly topicsOf = new Map<S, Set<string>>();
+  /** Called when a topic gains its first local subscriber, or loses its last (for cross-process adapters). */
+  onTopicActive: ((topic: string) => void) | null = null;
+  onTopicIdle: ((topic: string) => void) | null = null;
+
+  subscribe(subscriber: S, topic: string): boolean {
+    checkTopic(topic);
+    let set = this.subscribers.get(topic);
+    if (set === undefined) {
+      set = new Set();
+      this.subscribers.set(topic, set);
+      this.onTopicActive?.(topic);
+    }
+    if (set.has(subscriber)) return false;
+    set.add(subscriber);
+    let own = this.topicsOf.get(subscriber);
+    if (own === undefined) {
+      own = new Set();
+      this.topicsOf.set(subscriber, own);
+    }
+    own.add(topic);
+    return true;
+  }
+
+  unsubscribe(subscriber: S, topic: string): boolean {
+    checkTopic(topic);
+    const set = this.subscribers.get(topic);
+    if (set === undefined || !set.delete(subscriber)) return false;
+    if (set.size === 0) {
+      this.subscribers.delete(topic);
+      this.onTopicIdle?.(topic);
+    }
+    const own = this.topicsOf.get(subscriber);
+    own?.delete(topic);
+    if (own?.size === 0) this.topicsOf.delete(subscriber);
+    return true;
+  }
+
+  /** Removes a subscriber from all its topics (when its connection closes). */
+  unsubscribeAll(subscriber: S): void {
+    const own = this.topicsOf.get(subscriber);
+    if (own === undefined) return;
+    for (const topic of [...own]) this.unsubscribe(subscriber, topic);
+  }
+
+  isSubscribed(subscriber: S, topic: string): boolean {
+    return this.subscribers.get(topic)?.has(subscriber) ?? false;
+  }
+
+  subscriberCount(topic: string): number {
+    return this.subscribers.get(topic)?.size ?? 0;
+  }
+
+  topics(subscriber: S): string[] {
+    return [...(this.topicsOf.get(subscriber) ?? [])];
+  }
+
+  /** Sends a prepared message to every open subscriber of `topic` but `except`; returns how many got it. */
+  publish(topic: string, message: PreparedMessage, compress: boolean, except: S | null): number {
+    const set = this.subscribers.get(topic);
+    if (set === undefined) return 0;
+    let sent = 0;
+    // A subscriber may close (and unsubscribe) while we send to it: walk a copy.
+    for (const subscriber of [...set]) {
+      if (subscriber === except || subscriber.readyState !== 1) continue;
+      subscriber._sendPreparedForPublish(message, compress);
+      sent++;
+    }
+    return sent;
+  }
+}
+
+function checkTopic(topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string') throw new TypeError(`A topic must be a string, got ${typeof topic}`);
+}
