@@ -1,17 +1,19 @@
 // The client side of the opening handshake in Node (RFC 6455 section 4.1), over node:http/https so that
 // agents (proxies), createConnection, TLS options and ws+unix: sockets work as they do with ws.
 
-import { createHash, randomBytes } from 'node:crypto';
 import { type ClientRequest, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
-import { HeaderSyntaxError, parseExtensionList } from '../protocol/header-tokens.js';
+import { validateUpgradeResponse } from '../protocol/handshake-client.js';
+import { computeAccept, generateKey } from '../protocol/handshake-key.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import { isToken, type ParsedExtension } from '../protocol/header-tokens.js';
 import { acceptDeflateResponse, deflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
-import { checkClientResponse, handshakeAccept, isValidSubprotocol } from './handshake-glue.js';
+import { nodeRandom, sha1 } from './platform.js';
 import { type ConnectionSettings, installClientStarter, WebSocket } from './websocket.js';
 
 export interface ClientOptions
@@ -86,13 +88,13 @@ function startClient(
   const protocolList = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
   const offered = new Set<string>();
   for (const protocol of protocolList) {
-    if (typeof protocol !== 'string' || !isValidSubprotocol(protocol) || offered.has(protocol)) {
+    if (typeof protocol !== 'string' || !isToken(protocol) || offered.has(protocol)) {
       throw new SyntaxError('An invalid or duplicated subprotocol was specified');
     }
     offered.add(protocol);
   }
 
-  const key = randomBytes(16).toString('base64');
+  const key = generateKey(nodeRandom);
   const headers: Record<string, string | number | string[]> = {};
   for (const [name, value] of Object.entries(settings.headers ?? {})) {
     if (value !== undefined) headers[name] = value as string | number | string[];
@@ -200,19 +202,26 @@ function startClient(
     if (settled || websocket.readyState !== WebSocket.CONNECTING) return;
     settled = true;
     websocket._abortHandshake = null;
-    const problem = checkClientResponse(response.headers, handshakeAccept(key, sha1Base64), offered);
-    if (problem !== null) {
+    const checked = validateUpgradeResponse(
+      { status: response.statusCode ?? 0, headers: HeaderFields.fromRawPairs(response.rawHeaders) },
+      {
+        accept: computeAccept(key, sha1),
+        protocols: [...offered],
+        extensions: deflateOptions === null ? [] : ['permessage-deflate'],
+      },
+    );
+    if (!checked.ok) {
       socket.destroy();
-      failBeforeOpen(websocket, new Error(problem.message));
+      failBeforeOpen(websocket, checked.error);
       return;
     }
-    const negotiated = negotiatedDeflate(response.headers['sec-websocket-extensions'], deflateOptions);
+    const negotiated = negotiatedDeflate(checked.extensions, deflateOptions);
     if (typeof negotiated === 'string') {
       socket.destroy();
       failBeforeOpen(websocket, new Error(negotiated));
       return;
     }
-    websocket._protocol = response.headers['sec-websocket-protocol'] ?? '';
+    websocket._protocol = checked.protocol;
     websocket._extensions = negotiated === undefined ? '' : (response.headers['sec-websocket-extensions'] as string);
     websocket.setSocket(socket, head, settings, negotiated);
     websocket.emit('open');
@@ -222,25 +231,15 @@ function startClient(
   else request.end();
 }
 
-/** The deflate settings the server's response agreed to, undefined for none, or why it is unacceptable. */
+/** The deflate settings the server's accepted extensions agree to, undefined for none, or why they cannot. */
 function negotiatedDeflate(
-  header: string | undefined,
+  extensions: ParsedExtension[],
   options: PerMessageDeflateOptions | null,
 ): DeflateSettings | undefined | string {
-  if (header === undefined) return undefined;
+  if (extensions.length === 0) return undefined;
   if (options === null) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
-  let agreement: ReturnType<typeof acceptDeflateResponse>;
-  try {
-    agreement = acceptDeflateResponse(options, parseExtensionList(header));
-  } catch (error) {
-    if (error instanceof HeaderSyntaxError) return 'Invalid Sec-WebSocket-Extensions header';
-    throw error;
-  }
+  const agreement = acceptDeflateResponse(options, extensions);
   return typeof agreement === 'string' ? agreement : deflateSettings(agreement, 'client', options);
-}
-
-function sha1Base64(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
 }
 
 /** tls.connect with SNI set from the host, unless it is an IP address (as ws does). */

@@ -6,10 +6,14 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { HeaderSyntaxError, parseExtensionList } from '../protocol/header-tokens.js';
+import type { HandshakeError } from '../protocol/handshake-error.js';
+import { computeAccept } from '../protocol/handshake-key.js';
+import { acceptResponseLines, refusalResponse, validateUpgradeRequest } from '../protocol/handshake-server.js';
+import { HeaderFields } from '../protocol/header-fields.js';
+import type { HeaderInput } from '../protocol/http-head-writer.js';
 import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
-import { acceptFor, acceptUpgrade, type UpgradeRejection } from './handshake-glue.js';
+import { sha1 } from './platform.js';
 import { type PreparedMessage, type PrepareOptions, prepareMessage } from './prepared.js';
 import type { PublishOptions, PubSubAdapter, RemoteMessage } from './pubsub-adapter.js';
 import { TopicRegistry } from './topics.js';
@@ -78,6 +82,18 @@ export interface ShutdownOptions {
 }
 
 type Negotiated = ReturnType<typeof acceptDeflateOffer>;
+
+/** Why an upgrade is refused: the HTTP answer, and a stable code for wsClientError listeners. */
+interface UpgradeRejection {
+  status: number;
+  message: string;
+  code: string;
+  headers?: HeaderInput;
+}
+
+function rejectionOf(error: HandshakeError): UpgradeRejection {
+  return { status: error.status ?? 400, message: error.message, code: error.code, headers: error.headers };
+}
 
 const RUNNING = 0;
 const CLOSING = 1;
@@ -207,28 +223,27 @@ export class WebSocketServer extends EventEmitter {
       this.refuse(request, socket, limited);
       return;
     }
-    const checked = acceptUpgrade(request);
-    if ('status' in checked) {
-      this.refuse(request, socket, checked);
+    const validation = validateUpgradeRequest({
+      method: request.method ?? '',
+      httpVersion: request.httpVersion,
+      url: request.url ?? '',
+      // Node's request.headers keeps only the first Host; the raw pairs show a duplicate.
+      headers: HeaderFields.fromRawPairs(request.rawHeaders),
+    });
+    if (!validation.ok) {
+      this.refuse(request, socket, rejectionOf(validation.error));
       return;
     }
+    const checked = validation.request;
     if (!this.shouldHandle(request)) {
       writeRefusal(socket, 400);
       return;
     }
     const deflateOptions = deflateOptionsOf(this.options.perMessageDeflate);
-    let deflate: Negotiated = null;
-    const extensionsHeader = request.headers['sec-websocket-extensions'];
-    if (deflateOptions !== null && extensionsHeader !== undefined) {
-      try {
-        deflate = acceptDeflateOffer(deflateOptions, parseExtensionList(extensionsHeader));
-      } catch (error) {
-        if (!(error instanceof HeaderSyntaxError)) throw error;
-        const message = 'Invalid or unacceptable Sec-WebSocket-Extensions header';
-        this.refuse(request, socket, { status: 400, message, code: 'WS_ERR_INVALID_EXTENSIONS' });
-        return;
-      }
-    }
+    const deflate: Negotiated =
+      deflateOptions !== null && checked.extensions.length > 0
+        ? acceptDeflateOffer(deflateOptions, checked.extensions)
+        : null;
     const verifyClient = this.options.verifyClient;
     if (verifyClient) {
       const info: VerifyClientInfo = {
@@ -253,7 +268,7 @@ export class WebSocketServer extends EventEmitter {
               writeRefusal(socket, code || 401, message, headers);
               return;
             }
-            this.completeUpgrade(checked.key, checked.protocols, deflate, request, socket, head, cb);
+            this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, cb);
           },
         );
         return;
@@ -263,7 +278,7 @@ export class WebSocketServer extends EventEmitter {
         return;
       }
     }
-    this.completeUpgrade(checked.key, checked.protocols, deflate, request, socket, head, cb);
+    this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, cb);
   }
 
   private completeUpgrade(
@@ -290,24 +305,15 @@ export class WebSocketServer extends EventEmitter {
       return;
     }
     const ws = new this.options.WebSocket(null, undefined, this.options);
-    const headers = [
-      'HTTP/1.1 101 Switching Protocols',
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      `Sec-WebSocket-Accept: ${acceptFor(key)}`,
-    ];
+    let protocol: string | undefined;
     if (protocols.size > 0) {
       const handleProtocols = this.options.handleProtocols;
       const chosen = handleProtocols ? handleProtocols(protocols, request) : protocols.values().next().value;
-      if (chosen) {
-        headers.push(`Sec-WebSocket-Protocol: ${chosen}`);
-        ws._protocol = chosen;
-      }
+      if (chosen) protocol = chosen;
     }
-    if (deflate !== null) {
-      headers.push(`Sec-WebSocket-Extensions: ${deflate.response}`);
-      ws._extensions = deflate.response;
-    }
+    const headers = acceptResponseLines({ accept: computeAccept(key, sha1), protocol, extensions: deflate?.response });
+    ws._protocol = protocol ?? '';
+    ws._extensions = deflate?.response ?? '';
     // Listeners may add headers (ws's 'headers' event).
     this.emit('headers', headers, request);
     socket.write(`${headers.join('\r\n')}\r\n\r\n`);
@@ -463,23 +469,11 @@ function destroyOnError(this: Duplex): void {
 }
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function writeRefusal(
-  socket: Duplex,
-  status: number,
-  message = STATUS_CODES[status] ?? 'Error',
-  headers: Record<string, string | number | string[]> = {},
-): void {
+export function writeRefusal(socket: Duplex, status: number, message?: string, headers?: HeaderInput): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const lines = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
-    'Connection: close',
-    'Content-Type: text/html',
-    `Content-Length: ${Buffer.byteLength(message)}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : value}`),
-  ];
   socket.once('finish', () => socket.destroy());
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${message}`);
+  socket.end(refusalResponse({ status, message: message ?? STATUS_CODES[status], headers }));
 }
