@@ -12,6 +12,9 @@ Object.assign(WebSocket, { WebSocket, WebSocketServer, Server: WebSocketServer, 
 export type { ClientOptions } from './node/client-handshake.js';
 export { CloseEvent, ErrorEvent, MessageEvent } from './node/event-target.js';
 export type { BinaryType } from './node/message-data.js';
+export { PreparedMessage, type PrepareOptions } from './node/prepared.js';
+export type { PublishOptions, PubSubAdapter, RemoteMessage } from './node/pubsub-adapter.js';
+export { RedisAdapter, type RedisAdapterOptions } from './node/redis-adapter.js';
 export type { SendCallback, SendOptions } from './node/websocket.js';
 export type { VerifyClientInfo, WebSocketServerOptions } from './node/websocket-server.js';
 export { createWebSocketStream, WebSocket, WebSocket as 'module.exports', WebSocketServer, WebSocketServer as Server };
