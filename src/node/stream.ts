@@ -37,8 +37,11 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
       ws.close();
     },
     destroy(error, callback) {
+      // emitClose is off so that the stream's 'close' follows the WebSocket's: emit it here, or
+      // pipeline() and finished() wait for it forever.
       if (ws.readyState === ws.CLOSED) {
         callback(error);
+        process.nextTick(emitStreamClose);
         return;
       }
       let called = false;
@@ -49,6 +52,7 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
       ws.once('close', () => {
         if (!called) callback(error);
         called = true;
+        process.nextTick(emitStreamClose);
       });
       if (terminateOnDestroy) ws.terminate();
     },
@@ -68,8 +72,11 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
     if (stream.destroyed) return;
     stream.push(null);
   });
+  // The readable side ending (the WebSocket closed) does not end the writable side: what is still being
+  // written (say, an echo piped from the readable side) finishes first, and final() then destroys.
   stream.on('end', () => {
-    if (stream.writableFinished || ws.readyState === ws.CLOSED) stream.destroy();
+    if (stream.writableFinished) stream.destroy();
   });
+  const emitStreamClose = () => stream.emit('close');
   return stream;
 }

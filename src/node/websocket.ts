@@ -233,6 +233,9 @@ export class WebSocket extends EventEmitter {
     );
     if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
     if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    // Bytes that came with the HTTP head are read like any others, after this call returns: the caller
+    // emits 'open' (or 'connection') first, so no message event comes before it.
+    if (head.length > 0) socket.unshift(head);
     socket.on('data', this.onSocketData);
     socket.on('end', this.onSocketEnd);
     socket.on('close', this.onSocketClose);
@@ -248,7 +251,6 @@ export class WebSocket extends EventEmitter {
         () => this.terminate(),
       );
     }
-    if (head.length > 0) this.onSocketData(head);
   }
 
   /**
