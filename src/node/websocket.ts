@@ -14,6 +14,7 @@ import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
 import { checkHeartbeatOptions, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
+import { MessageStreamReceiver, SendStreamGate, type SendStreamOptions } from './message-stream.js';
 import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
 import { PreparedMessage } from './prepared.js';
 import type { PublishOptions } from './pubsub-adapter.js';
@@ -41,6 +42,11 @@ export interface ConnectionSettings {
   maxBackpressure?: number;
   /** 'close' (default): close with 1008 and fail the send; 'refuse': fail the send, keep the connection. */
   backpressurePolicy?: 'close' | 'refuse';
+  /**
+   * Emit every data message as 'message-stream' (stream: Readable, isBinary) as its bytes arrive,
+   * instead of 'message' once whole (message-stream.ts). maxPayload limits each streamed message.
+   */
+  streamMessages?: boolean;
 }
 
 /**
@@ -128,6 +134,10 @@ export class WebSocket extends EventEmitter {
   /** True while reading is paused because too much waits to be written (READ_PAUSE_BYTES). */
   private _pausedForWrites = false;
   private _bufferedBeforeOpen = 0;
+  /** With streamMessages: turns message parts into 'message-stream' Readables. */
+  private _messageStreams: MessageStreamReceiver | null = null;
+  /** Created by the first sendStream: holds other sends while a streamed message is going out. */
+  private _sendGate: SendStreamGate | null = null;
 
   constructor(address: string | URL | null, protocols?: string | string[] | object, options?: object) {
     super();
@@ -207,6 +217,7 @@ export class WebSocket extends EventEmitter {
     this._maxBackpressure = settings.maxBackpressure ?? 0;
     this._refuseOnBackpressure = settings.backpressurePolicy === 'refuse';
     const heartbeat = checkHeartbeatOptions(settings.heartbeat);
+    if (settings.streamMessages === true) this._messageStreams = new MessageStreamReceiver(this);
     this._connection = new Connection(
       {
         role: this._isServer ? 'server' : 'client',
@@ -218,10 +229,12 @@ export class WebSocket extends EventEmitter {
         allocate: allocateBuffer,
         copyBytes: copyToBuffer,
         deflate,
+        streamMessages: settings.streamMessages === true,
       },
       {
         write: (chunks, done) => this.writeChunks(chunks, done as SendCallback | undefined),
         message: (data, isBinary) => this.onMessage(data, isBinary),
+        messagePart: (data, isBinary, first, last) => this._messageStreams?.part(data, isBinary, first, last),
         ping: (data) => this.emit('ping', asBuffer(data)),
         pong: (data) => {
           this._heartbeat?.pong();
@@ -266,6 +279,11 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     }
+    if (this._sendGate?.mustWait) {
+      // A streamed message is going out: this one follows it, whole (sendStream).
+      this._sendGate.defer(() => this.send(data, options, cb));
+      return true;
+    }
     const prepared = data instanceof PreparedMessage ? data : null;
     const bytes = prepared === null ? toBuffer(data) : prepared.data;
     const connection = this._connection;
@@ -287,8 +305,27 @@ export class WebSocket extends EventEmitter {
     return socket.writableLength < socket.writableHighWaterMark;
   }
 
+  /**
+   * Sends the chunks of a ReadableStream, async iterable or Node Readable as one fragmented message;
+   * resolves once its last frame is written. Other sends made meanwhile wait and follow it in order.
+   */
+  sendStream(
+    source: ReadableStream | AsyncIterable<unknown> | Iterable<unknown>,
+    options?: SendStreamOptions,
+  ): Promise<void> {
+    if (this._readyState === WebSocket.CONNECTING) {
+      return Promise.reject(new Error('WebSocket is not open: readyState 0 (CONNECTING)'));
+    }
+    this._sendGate ??= new SendStreamGate(this);
+    return this._sendGate.send(source as never, options);
+  }
+
   /** Sends a published or broadcast message, under maxBackpressure (or its publish default). */
   _sendPreparedForPublish(message: PreparedMessage, compress: boolean): void {
+    if (this._sendGate?.mustWait) {
+      this._sendGate.defer(() => this._sendPreparedForPublish(message, compress));
+      return;
+    }
     const connection = this._connection;
     if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) return;
     const limit = this._maxBackpressure > 0 ? this._maxBackpressure : DEFAULT_PUBLISH_MAX_BACKPRESSURE;
@@ -536,6 +573,7 @@ export class WebSocket extends EventEmitter {
     this._closeTimer = null;
     this._heartbeat?.stop();
     this._connection?.terminate();
+    this._messageStreams?.end(new Error('The connection closed before the message ended'));
     const socket = this._socket as Duplex;
     socket.removeListener('data', this.onSocketData);
     socket.removeListener('end', this.onSocketEnd);
