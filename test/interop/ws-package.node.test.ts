@@ -147,12 +147,40 @@ function binaryForms(): (Buffer | ArrayBuffer | ArrayBufferView)[] {
   ];
 }
 
+/** Turns permessage-deflate (RFC 7692) on for both sides, on top of a test's own options. */
+function withDeflate(open: (options?: PairOptions) => Promise<Pair>) {
+  return (options: PairOptions = {}) =>
+    open({
+      ours: { ...options.ours, perMessageDeflate: true },
+      peer: { ...options.peer, perMessageDeflate: true },
+    });
+}
+
+// Our client and ws's client offer permessage-deflate by default and both servers leave it off, so the
+// plain pairings run uncompressed; the deflate pairings turn it on at both ends.
 const pairings = [
-  { name: 'our server with a ws client', open: ourServerWithPeerClient },
-  { name: 'a ws server with our client', open: peerServerWithOurClient },
+  { name: 'our server with a ws client', open: ourServerWithPeerClient, deflate: false },
+  { name: 'a ws server with our client', open: peerServerWithOurClient, deflate: false },
+  {
+    name: 'our server with a ws client, permessage-deflate',
+    open: withDeflate(ourServerWithPeerClient),
+    deflate: true,
+  },
+  {
+    name: 'a ws server with our client, permessage-deflate',
+    open: withDeflate(peerServerWithOurClient),
+    deflate: true,
+  },
 ];
 
-describe.each(pairings)('$name', ({ open }) => {
+describe.each(pairings)('$name', ({ open, deflate }) => {
+  it(deflate ? 'agrees on permessage-deflate on both sides' : 'agrees on no extension', async () => {
+    const { ours, peer } = await open();
+    const expected = deflate ? /^permessage-deflate\b/ : /^$/;
+    expect(ours.extensions).toMatch(expected);
+    expect(peer.extensions).toMatch(expected);
+  });
+
   it('delivers text both ways, multi-byte UTF-8 intact', async () => {
     const { ours, peer } = await open();
     const atPeer = receive(peer, 1);
