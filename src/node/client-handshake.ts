@@ -13,6 +13,8 @@ import { HeaderFields } from '../protocol/header-fields.js';
 import { isToken, type ParsedExtension } from '../protocol/header-tokens.js';
 import { acceptDeflateResponse, deflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
+import { startHttp2Client, wantsHttp2 } from './http2-client.js';
+import type { Http2SessionPool } from './http2-session-pool.js';
 import { nodeRandom, sha1 } from './platform.js';
 import { type ConnectionSettings, installClientStarter, WebSocket } from './websocket.js';
 
@@ -27,6 +29,12 @@ export interface ClientOptions
   /** Offer permessage-deflate (default true, as ws). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   finishRequest?: (request: ClientRequest, websocket: WebSocket) => void;
+  /**
+   * Open the WebSocket over HTTP/2 (RFC 8441) when the server offers it, sharing one session per origin
+   * (true: the default pool; or a pool of your own); otherwise, and with an agent, createConnection or
+   * socketPath, over HTTP/1.1 as usual. See docs/http2.md.
+   */
+  http2?: boolean | Http2SessionPool;
 }
 
 /** Per-WebSocket handshake state kept across redirects. */
@@ -92,6 +100,17 @@ function startClient(
       throw new SyntaxError('An invalid or duplicated subprotocol was specified');
     }
     offered.add(protocol);
+  }
+
+  if (!isIpc && wantsHttp2(settings)) {
+    startHttp2Client(websocket, url, [...offered], settings, (createConnection) =>
+      startClient(websocket, url, protocols, {
+        ...options,
+        http2: false,
+        ...(createConnection && { createConnection }),
+      }),
+    );
+    return;
   }
 
   const key = generateKey(nodeRandom);

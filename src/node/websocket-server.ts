@@ -4,6 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { HandshakeError } from '../protocol/handshake-error.js';
@@ -13,6 +14,7 @@ import { HeaderFields } from '../protocol/header-fields.js';
 import type { HeaderInput } from '../protocol/http-head-writer.js';
 import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
+import { type AnyHttp2Server, attachToHttp2Server, handleHttp2Stream, isHttp2Server } from './http2-server.js';
 import { sha1 } from './platform.js';
 import { type PreparedMessage, type PrepareOptions, prepareMessage } from './prepared.js';
 import type { PublishOptions, PubSubAdapter, RemoteMessage } from './pubsub-adapter.js';
@@ -36,7 +38,11 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   host?: string;
   port?: number;
   backlog?: number;
-  server?: HttpServer | HttpsServer;
+  /**
+   * An HTTP/1.1 server, or an HTTP/2 one (http2.createServer / createSecureServer): then WebSockets also
+   * arrive as extended CONNECT streams (RFC 8441), and HTTP/1.1 upgrades still do with allowHTTP1.
+   */
+  server?: HttpServer | HttpsServer | AnyHttp2Server;
   noServer?: boolean;
   path?: string;
   verifyClient?:
@@ -84,7 +90,7 @@ export interface ShutdownOptions {
 type Negotiated = ReturnType<typeof acceptDeflateOffer>;
 
 /** Why an upgrade is refused: the HTTP answer, and a stable code for wsClientError listeners. */
-interface UpgradeRejection {
+export interface UpgradeRejection {
   status: number;
   message: string;
   code: string;
@@ -103,7 +109,7 @@ export class WebSocketServer extends EventEmitter {
   readonly options: WebSocketServerOptions & { WebSocket: typeof WebSocket };
   /** The open connections, when clientTracking is on (the default). */
   readonly clients: Set<WebSocket> | undefined;
-  private _server: HttpServer | HttpsServer | null = null;
+  private _server: HttpServer | HttpsServer | AnyHttp2Server | null = null;
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
   private _shouldEmitClose = false;
@@ -165,6 +171,14 @@ export class WebSocketServer extends EventEmitter {
         server.removeListener('error', onError);
         server.removeListener('upgrade', onUpgrade);
       };
+      if (isHttp2Server(server)) {
+        const removeHttp1Listeners = this._removeListeners;
+        const detachHttp2 = attachToHttp2Server(this, server);
+        this._removeListeners = () => {
+          removeHttp1Listeners();
+          detachHttp2();
+        };
+      }
     }
   }
 
@@ -279,6 +293,25 @@ export class WebSocketServer extends EventEmitter {
       }
     }
     this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, cb);
+  }
+
+  /**
+   * Completes (or refuses) one WebSocket over an HTTP/2 stream (RFC 8441), from a 'stream' event's
+   * arguments: the noServer counterpart of handleUpgrade for an HTTP/2 server (whose sessions must allow
+   * extended CONNECT: settings.enableConnectProtocol). `request` in the callback is an Http2ServerRequest.
+   */
+  handleHttp2Stream(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    rawHeaders: string[] | undefined,
+    cb: (ws: WebSocket, request: IncomingMessage) => void,
+  ): void {
+    handleHttp2Stream(this, stream, headers, rawHeaders, cb);
+  }
+
+  /** Whether new connections are accepted (close() not called). Internal: http2-server.ts reads it. */
+  get _running(): boolean {
+    return this._state === RUNNING;
   }
 
   private completeUpgrade(
@@ -402,8 +435,8 @@ export class WebSocketServer extends EventEmitter {
     this._topicRegistry.publish(message.topic, prepared, message.compress, null);
   }
 
-  /** Why the connection limits refuse this request, or null. */
-  private limitProblem(request: IncomingMessage): UpgradeRejection | null {
+  /** Why the connection limits refuse this request, or null. Internal: http2-server.ts uses it too. */
+  limitProblem(request: IncomingMessage): UpgradeRejection | null {
     const {
       maxConnections = 0,
       maxConnectionsPerAddress = 0,
@@ -427,8 +460,8 @@ export class WebSocketServer extends EventEmitter {
     return null;
   }
 
-  /** Counts a new connection until it closes. */
-  private track(ws: WebSocket, address: string): void {
+  /** Counts a new connection until it closes. Internal: http2-server.ts uses it too. */
+  track(ws: WebSocket, address: string): void {
     this._connections.add(ws);
     this._perAddress.set(address, (this._perAddress.get(address) ?? 0) + 1);
     const clients = this.clients;

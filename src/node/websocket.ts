@@ -117,6 +117,11 @@ export class WebSocket extends EventEmitter {
   _server: WebSocketServer | null = null;
   /** Set while a client handshake is in flight, so close() before open can abort it. */
   _abortHandshake: ((reason: string) => void) | null = null;
+  /**
+   * How to drop the transport abruptly when destroy() is not the right way: an HTTP/2 stream is reset
+   * with CANCEL (RFC 8441 section 6), where destroy() would send NO_ERROR. Null: destroy the socket.
+   */
+  _abortTransport: (() => void) | null = null;
 
   private _binaryType: BinaryType = 'nodebuffer';
   private _closeCode: number = CloseCode.ABNORMAL_CLOSURE;
@@ -413,7 +418,7 @@ export class WebSocket extends EventEmitter {
     }
     this._connection?.terminate();
     this._readyState = WebSocket.CLOSING;
-    this._socket?.destroy();
+    this.abortSocket();
   }
 
   /** Stops reading: no 'message' events until resume(). */
@@ -565,7 +570,7 @@ export class WebSocket extends EventEmitter {
   private readonly onSocketError = (): void => {
     // ws reports no 'error' for a dropped socket: 'close' follows with 1006.
     this._readyState = WebSocket.CLOSING;
-    this._socket?.destroy();
+    this.abortSocket();
   };
 
   private readonly onSocketClose = (): void => {
@@ -582,9 +587,14 @@ export class WebSocket extends EventEmitter {
 
   private setCloseTimer(): void {
     if (this._closeTimer !== null) return;
-    const socket = this._socket as Duplex;
-    this._closeTimer = setTimeout(() => socket.destroy(), this._closeTimeoutMs);
+    this._closeTimer = setTimeout(() => this.abortSocket(), this._closeTimeoutMs);
     this._closeTimer.unref?.();
+  }
+
+  /** Drops the transport without a closing handshake (see _abortTransport). */
+  private abortSocket(): void {
+    if (this._abortTransport !== null) this._abortTransport();
+    else this._socket?.destroy();
   }
 }
 

@@ -1,0 +1,41 @@
+// What both sides of a WebSocket over HTTP/2 do with a stream and its header objects: the abrupt close
+// of RFC 8441 section 6, and turning field pairs into Node's header objects and back.
+
+import {
+  type ClientHttp2Stream,
+  constants as http2Constants,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+
+/**
+ * RFC 8441 section 6: a WebSocket over HTTP/2 that ends abruptly (what a TCP RST would be) resets its
+ * stream with CANCEL. Node's stream.destroy() would send NO_ERROR instead.
+ */
+export function resetStream(stream: ServerHttp2Stream | ClientHttp2Stream): void {
+  if (!stream.closed && !stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
+  else stream.destroy();
+}
+
+/** Node's raw header list ([name, value, ...]) rebuilt from a header object, for callers without one. */
+export function rawPairsOf(headers: IncomingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const each of value) raw.push(name, each);
+    else raw.push(name, String(value));
+  }
+  return raw;
+}
+
+/** Adds pairs to a Node header object; a name given twice becomes an array (one field line each). */
+export function addFields(target: OutgoingHttpHeaders, pairs: ReadonlyArray<readonly [string, string]>): void {
+  for (const [name, value] of pairs) {
+    const existing = target[name];
+    if (existing === undefined) target[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else target[name] = [String(existing), value];
+  }
+}
