@@ -1,21 +1,21 @@
 // What both sides of a WebSocket over HTTP/2 do with a stream and its header objects: the abrupt close
 // of RFC 8441 section 6, and turning field pairs into Node's header objects and back.
 
-import {
-  type ClientHttp2Stream,
-  constants as http2Constants,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-  type ServerHttp2Stream,
-} from 'node:http2';
+import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { addAbortSignal } from 'node:stream';
 
 /**
  * RFC 8441 section 6: a WebSocket over HTTP/2 that ends abruptly (what a TCP RST would be) resets its
- * stream with CANCEL. Node's stream.destroy() would send NO_ERROR instead.
+ * stream with CANCEL. Node 20's stream.close(CANCEL) ends the writable side first, so END_STREAM reaches
+ * the peer just before the RST_STREAM and reads as an orderly close; destroy() alone would send
+ * NO_ERROR. Destroying through an AbortSignal (an AbortError) sends RST_STREAM(CANCEL) and nothing else,
+ * as a peer's stream shows: 'aborted' without 'end' (checked in test/http2/client-server.node.test.ts).
  */
 export function resetStream(stream: ServerHttp2Stream | ClientHttp2Stream): void {
-  if (!stream.closed && !stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
-  else stream.destroy();
+  if (stream.destroyed) return;
+  const controller = new AbortController();
+  addAbortSignal(controller.signal, stream);
+  controller.abort();
 }
 
 /** Node's raw header list ([name, value, ...]) rebuilt from a header object, for callers without one. */
