@@ -80,6 +80,7 @@ function flushThrough(
   stream: Stream,
   pieces: readonly Uint8Array[],
   flush: number,
+  /** The most bytes the output may reach: Infinity for no limit, so that a budget of 0 allows none. */
   limit: number,
   callback: (error: Error | null, output: Buffer[], total: number) => void,
 ): void {
@@ -95,7 +96,7 @@ function flushThrough(
   };
   const onData = (chunk: Buffer) => {
     total += chunk.length;
-    if (limit > 0 && total > limit) {
+    if (total > limit) {
       finish(new InflateLimitError(`inflated size passed ${limit} bytes`));
       return;
     }
@@ -150,7 +151,7 @@ export class DedicatedZlibCodec implements DeflateCodec {
       if (this.disposed) return done();
       this.deflater ??= createDeflateRaw({ ...this.settings.zlibDeflateOptions, windowBits });
       const deflater = this.deflater;
-      flushThrough(deflater, [data], constants.Z_SYNC_FLUSH, 0, (error, output) => {
+      flushThrough(deflater, [data], constants.Z_SYNC_FLUSH, Number.POSITIVE_INFINITY, (error, output) => {
         done();
         if (this.disposed) return;
         if (error !== null) {
@@ -173,7 +174,8 @@ export class DedicatedZlibCodec implements DeflateCodec {
       });
       const inflater = this.inflater;
       const pieces = fin ? [data, SYNC_FLUSH_TRAILER] : [data];
-      const budget = limit > 0 ? limit - this.inflated : 0;
+      // What this message may still produce: 0 once earlier fragments reached the limit exactly.
+      const budget = limit > 0 ? limit - this.inflated : Number.POSITIVE_INFINITY;
       flushThrough(inflater, pieces, constants.Z_SYNC_FLUSH, budget, (error, output, total) => {
         done();
         if (this.disposed) return;
@@ -222,7 +224,8 @@ class EnginePool {
       const engine = idle.pop() ?? createDeflateRaw(options);
       // A full flush makes each fragment independent of the engine's earlier input, so fragments of one
       // message may each take any engine; the last one's sync flush trailer is then removed.
-      flushThrough(engine, pieces, fin ? constants.Z_SYNC_FLUSH : constants.Z_FULL_FLUSH, 0, (error, output) => {
+      const flush = fin ? constants.Z_SYNC_FLUSH : constants.Z_FULL_FLUSH;
+      flushThrough(engine, pieces, flush, Number.POSITIVE_INFINITY, (error, output) => {
         done();
         if (error !== null) {
           engine.close();
@@ -293,7 +296,7 @@ export class SharedZlibCodec implements DeflateCodec {
     }
     const pieces = this.received;
     this.received = [];
-    this.pool.inflate(this.inflateOptions, pieces, limit, callback);
+    this.pool.inflate(this.inflateOptions, pieces, limit > 0 ? limit : Number.POSITIVE_INFINITY, callback);
   }
 
   dispose(): void {
