@@ -75,24 +75,31 @@ function jobLimiter(concurrencyLimit: number): JobLimiter {
 
 type Stream = DeflateRaw | InflateRaw;
 
-/** Writes data through a zlib stream and collects what one flush produces, stopping at `limit` bytes. */
+/**
+ * Writes data through a zlib stream and collects what one flush produces, stopping at `limit` bytes.
+ * `ended` tells that the DEFLATE stream ended (a block with BFINAL set, RFC 7692 section 7.2.3.4): zlib
+ * then consumes no more input, and Node's stream has pushed its end, so it can never inflate again.
+ */
 function flushThrough(
   stream: Stream,
   pieces: readonly Uint8Array[],
   flush: number,
   /** The most bytes the output may reach: Infinity for no limit, so that a budget of 0 allows none. */
   limit: number,
-  callback: (error: Error | null, output: Buffer[], total: number) => void,
+  callback: (error: Error | null, output: Buffer[], total: number, ended: boolean) => void,
 ): void {
   const output: Buffer[] = [];
   let total = 0;
   let finished = false;
+  // bytesWritten counts the input zlib has consumed.
+  const consumedBefore = stream.bytesWritten;
+  const input = pieces.reduce((n, piece) => n + piece.length, 0);
   const finish = (error: Error | null) => {
     if (finished) return;
     finished = true;
     stream.removeListener('data', onData);
     stream.removeListener('error', onError);
-    callback(error, output, total);
+    callback(error, output, total, stream.bytesWritten - consumedBefore < input);
   };
   const onData = (chunk: Buffer) => {
     total += chunk.length;
@@ -134,6 +141,14 @@ export class DedicatedZlibCodec implements DeflateCodec {
   private inflater: InflateRaw | null = null;
   /** Bytes inflated so far for the message being received. */
   private inflated = 0;
+  /** Compressed bytes received so far for the message being received. */
+  private received = 0;
+  /**
+   * Set when the message being received ended its DEFLATE stream with a BFINAL block: the rest of it
+   * (the padding and 00 00 FF FF of section 7.2.3.4) is not inflated, and the next message gets a new
+   * inflater, since zlib's stream cannot go on past its end.
+   */
+  private streamEnded = false;
   private disposed = false;
 
   constructor(settings: ZlibCodecSettings, concurrencyLimit: number) {
@@ -166,6 +181,15 @@ export class DedicatedZlibCodec implements DeflateCodec {
   }
 
   decompress(data: Uint8Array, fin: boolean, limit: number, callback: CodecCallback): void {
+    this.received += data.length;
+    // A compressed message with no payload at all is empty: the trailer alone would leave the inflater
+    // inside a stored block, where the next message's bytes would be taken as this one's data.
+    const nothingToInflate = this.streamEnded || (fin && this.received === 0);
+    if (nothingToInflate) {
+      if (fin) this.endMessage();
+      callback(null, []);
+      return;
+    }
     this.limiter.run((done) => {
       if (this.disposed) return done();
       this.inflater ??= createInflateRaw({
@@ -176,25 +200,35 @@ export class DedicatedZlibCodec implements DeflateCodec {
       const pieces = fin ? [data, SYNC_FLUSH_TRAILER] : [data];
       // What this message may still produce: 0 once earlier fragments reached the limit exactly.
       const budget = limit > 0 ? limit - this.inflated : Number.POSITIVE_INFINITY;
-      flushThrough(inflater, pieces, constants.Z_SYNC_FLUSH, budget, (error, output, total) => {
+      flushThrough(inflater, pieces, constants.Z_SYNC_FLUSH, budget, (error, output, total, ended) => {
         done();
         if (this.disposed) return;
-        if (error !== null) {
-          // The stream is mid-message (or broken): it cannot serve another.
+        if (error !== null || ended) {
+          // Mid-message, broken, or past its end: this stream cannot serve another message.
           inflater.close();
           this.inflater = null;
+        }
+        if (error !== null) {
           this.inflated = 0;
+          this.received = 0;
           callback(error, []);
           return;
         }
         this.inflated += total;
+        if (ended) this.streamEnded = true;
         if (fin) {
-          this.inflated = 0;
-          if (this.settings.inflateNoContextTakeover) inflater.reset();
+          this.endMessage();
+          if (this.settings.inflateNoContextTakeover) this.inflater?.reset();
         }
         callback(null, output);
       });
     });
+  }
+
+  private endMessage(): void {
+    this.inflated = 0;
+    this.received = 0;
+    this.streamEnded = false;
   }
 
   dispose(): void {
@@ -240,19 +274,34 @@ class EnginePool {
   }
 
   inflate(options: ZlibOptions, pieces: readonly Uint8Array[], limit: number, callback: CodecCallback): void {
+    // A compressed message with no payload at all is empty (see DedicatedZlibCodec.decompress).
+    if (pieces.every((piece) => piece.length === 0)) {
+      callback(null, []);
+      return;
+    }
     this.limiter.run((done) => {
       const engine = this.idleInflaters.pop() ?? createInflateRaw({ ...options, windowBits: 15 });
-      flushThrough(engine, [...pieces, SYNC_FLUSH_TRAILER], constants.Z_SYNC_FLUSH, limit, (error, output) => {
-        done();
-        if (error !== null) {
-          engine.close();
-          callback(error, []);
-          return;
-        }
-        engine.reset();
-        this.idleInflaters.push(engine);
-        callback(null, output);
-      });
+      flushThrough(
+        engine,
+        [...pieces, SYNC_FLUSH_TRAILER],
+        constants.Z_SYNC_FLUSH,
+        limit,
+        (error, output, _, ended) => {
+          done();
+          // An engine whose DEFLATE stream ended (a BFINAL block) has ended its Node stream too: a reset
+          // would not revive it, and the next message through it, from any connection, would fail.
+          if (error !== null || ended) engine.close();
+          if (error !== null) {
+            callback(error, []);
+            return;
+          }
+          if (!ended) {
+            engine.reset();
+            this.idleInflaters.push(engine);
+          }
+          callback(null, output);
+        },
+      );
     });
   }
 }

@@ -1,0 +1,257 @@
+// permessage-deflate on the wire (RFC 7692), modelled on Autobahn group 12 (compressed messages of many
+// sizes and kinds) and the framing rules Autobahn's other groups check with compression on: fragmented
+// compressed messages, empty ones, ones ending in a BFINAL block, control frames between fragments,
+// RSV1 where it may not be, invalid compressed data, text that is not UTF-8 once inflated, and the
+// inflated-size limit. Every check runs for our server and our client, in both memory modes, against a
+// raw peer (test/deflate/harness.ts) whose bytes the test chooses.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { concatBytes } from '../support/frames.ts';
+import { closeAll, type Memory, openPeer, type Role } from './harness.ts';
+import {
+  compressMessage,
+  compressWithFinalBlock,
+  jsonLikeText,
+  MESSAGE_SIZES,
+  noiseBytes,
+  repetitiveBinary,
+  split,
+} from './messages.ts';
+import { OPCODE, RSV1 } from './wire.ts';
+
+afterEach(closeAll);
+
+const ROLES: Role[] = ['server', 'client'];
+const MEMORY: Memory[] = ['dedicated', 'shared'];
+const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
+
+describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))))(
+  'our $role, $memory memory',
+  ({ role, memory }) => {
+    it(`Autobahn 12: echoes compressed text and binary of ${MESSAGE_SIZES[0]} B to ${MESSAGE_SIZES.at(-1)} B`, async () => {
+      const peer = await openPeer({ role, memory });
+      const kinds = [
+        { opcode: OPCODE.TEXT, make: (size: number) => Buffer.from(jsonLikeText(size, size)) },
+        { opcode: OPCODE.BINARY, make: (size: number) => repetitiveBinary(size, `b${size}`) },
+        { opcode: OPCODE.BINARY, make: (size: number) => noiseBytes(size, `n${size}`) },
+      ];
+      for (const size of MESSAGE_SIZES) {
+        for (const { opcode, make } of kinds) {
+          const data = make(size);
+          // Twice: with context takeover the second copy compresses to back-references into the first.
+          for (let copy = 0; copy < 2; copy++) {
+            peer.end.sendFrame({ opcode, rsv: RSV1, payload: await peer.deflater.compress(data) });
+            const echoed = await peer.ours.next();
+            expect(echoed.opcode).toBe(opcode);
+            expect(echoed.compressed).toBe(true);
+            expect(echoed.data.equals(data)).toBe(true);
+          }
+        }
+      }
+      expect(peer.errors).toEqual([]);
+    });
+
+    it('reassembles a compressed message split into frames of 1, 7, 125, 126, 1000 and 65536 bytes', async () => {
+      const peer = await openPeer({ role, memory });
+      const text = Buffer.from(jsonLikeText(60_000, 7));
+      for (const frameSize of [1, 7, 125, 126, 1000, 65536]) {
+        const compressed = await peer.deflater.compress(text);
+        const pieces = split(compressed, frameSize);
+        // RFC 7692 section 6.1: RSV1 on the first frame only.
+        peer.end.sendFrames(
+          pieces.map((payload, index) => ({
+            opcode: index === 0 ? OPCODE.TEXT : OPCODE.CONTINUATION,
+            rsv: index === 0 ? RSV1 : 0,
+            fin: index === pieces.length - 1,
+            payload,
+          })),
+        );
+        const echoed = await peer.ours.next();
+        expect(echoed.data.toString()).toBe(text.toString());
+      }
+    });
+
+    it('sends a fragmented message compressed as one stream, RSV1 on its first frame only', async () => {
+      const peer = await openPeer({ role, memory });
+      const parts = [jsonLikeText(3000, 1), jsonLikeText(5000, 2), jsonLikeText(10, 3), jsonLikeText(40_000, 4)];
+      parts.forEach((part, index) => {
+        peer.socket.send(part, { fin: index === parts.length - 1 });
+      });
+      const sent = await peer.ours.next();
+      expect(sent.frames).toBe(parts.length);
+      expect(sent.compressed).toBe(true);
+      expect(sent.data.toString()).toBe(parts.join(''));
+      // ... and the peer's echo of it comes back whole.
+      peer.end.sendFrame({ opcode: OPCODE.TEXT, rsv: RSV1, payload: await peer.deflater.compress(sent.data) });
+      const echoed = await peer.ours.next();
+      expect(echoed.data.toString()).toBe(parts.join(''));
+    });
+
+    it('takes empty compressed messages (section 7.2.3.6) without carrying bytes into the next message', async () => {
+      const peer = await openPeer({ role, memory, deflate: { threshold: 1 } });
+      peer.end.sendFrames([
+        // The single 00 byte (an empty stored block's header) a compressor emits for nothing.
+        { opcode: OPCODE.BINARY, rsv: RSV1, payload: hex('00') },
+        // The same split into an empty first fragment and a 00 last one.
+        { opcode: OPCODE.TEXT, rsv: RSV1, fin: false, payload: new Uint8Array(0) },
+        { opcode: OPCODE.CONTINUATION, payload: hex('00') },
+        // No payload at all: 00 00 FF FF alone opens a stored block; it must not swallow what follows.
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: new Uint8Array(0) },
+        { opcode: OPCODE.TEXT, rsv: RSV1, fin: false, payload: new Uint8Array(0) },
+        { opcode: OPCODE.CONTINUATION, payload: new Uint8Array(0) },
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: hex('f2 48 cd c9 c9 07 00') },
+      ]);
+      for (const opcode of [OPCODE.BINARY, OPCODE.TEXT, OPCODE.TEXT, OPCODE.TEXT]) {
+        const echoed = await peer.ours.next();
+        expect(echoed.opcode).toBe(opcode);
+        expect(echoed.data.length).toBe(0);
+      }
+      expect((await peer.ours.next()).data.toString()).toBe('Hello');
+      // With threshold 0 our side compresses an empty message too: to a payload that inflates to nothing.
+      const peer0 = await openPeer({ role, memory, deflate: { threshold: 0 } });
+      peer0.socket.send(Buffer.alloc(0));
+      const sent = await peer0.ours.next();
+      expect(sent.opcode).toBe(OPCODE.BINARY);
+      expect(sent.compressed).toBe(true);
+      expect(sent.data.length).toBe(0);
+    });
+
+    it('takes messages that end in a BFINAL block, and the messages after them (RFC 7692 section 7.2.3.4)', async () => {
+      const peer = await openPeer({ role, memory });
+      const big = Buffer.from(jsonLikeText(50_000, 9));
+      // Each as a complete DEFLATE stream (BFINAL, no sync flush), then the RFC's own example (BFINAL
+      // block + one 00 byte), then ordinary sync-flushed messages on a fresh window.
+      peer.end.sendFrames([
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: compressWithFinalBlock(big) },
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: hex('f3 48 cd c9 c9 07 00 00') },
+        { opcode: OPCODE.BINARY, rsv: RSV1, payload: compressWithFinalBlock(Buffer.from('after a final block')) },
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: compressMessage(Buffer.from('Hello again')) },
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: compressMessage(big) },
+      ]);
+      const expected = [big.toString(), 'Hello', 'after a final block', 'Hello again', big.toString()];
+      for (const text of expected) expect((await peer.ours.next()).data.toString()).toBe(text);
+      expect(peer.errors).toEqual([]);
+    });
+
+    it("decodes RFC 7692 section 7.2.3's examples: one block, two blocks, a stored block, a fragmented message", async () => {
+      const peer = await openPeer({ role, memory });
+      peer.end.sendFrames([
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: hex('f2 48 cd c9 c9 07 00') },
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: hex('f2 48 05 00 00 00 ff ff ca c9 c9 07 00') },
+        { opcode: OPCODE.TEXT, rsv: RSV1, payload: hex('00 05 00 fa ff 48 65 6c 6c 6f 00') },
+        { opcode: OPCODE.TEXT, rsv: RSV1, fin: false, payload: hex('f2 48 cd') },
+        { opcode: OPCODE.CONTINUATION, payload: hex('c9 c9 07 00') },
+      ]);
+      for (let n = 0; n < 4; n++) expect((await peer.ours.next()).data.toString()).toBe('Hello');
+    });
+
+    it("decodes section 7.2.3.2's second message, which reuses the first one's window, when context is kept", async () => {
+      const peer = await openPeer({ role, memory });
+      const peerKeepsContext =
+        role === 'server' ? !peer.agreement.clientNoContextTakeover : !peer.agreement.serverNoContextTakeover;
+      peer.end.sendFrame({ opcode: OPCODE.TEXT, rsv: RSV1, payload: hex('f2 48 cd c9 c9 07 00') });
+      expect((await peer.ours.next()).data.toString()).toBe('Hello');
+      peer.end.sendFrame({ opcode: OPCODE.TEXT, rsv: RSV1, payload: hex('f2 00 11 00 00') });
+      if (peerKeepsContext) {
+        expect((await peer.ours.next()).data.toString()).toBe('Hello');
+      } else {
+        // Without context takeover the second message points before its own start: invalid data (1007).
+        expect(await peer.end.closeCode()).toBe(1007);
+      }
+    });
+
+    it('answers a ping sent between the fragments of a compressed message, and the message survives', async () => {
+      const peer = await openPeer({ role, memory });
+      const text = Buffer.from(jsonLikeText(20_000, 3));
+      const pieces = split(await peer.deflater.compress(text), 4000);
+      const frames = pieces.flatMap((payload, index) => [
+        {
+          opcode: index === 0 ? OPCODE.TEXT : OPCODE.CONTINUATION,
+          rsv: index === 0 ? RSV1 : 0,
+          fin: index === pieces.length - 1,
+          payload,
+        },
+        ...(index < pieces.length - 1 ? [{ opcode: OPCODE.PING, payload: `ping ${index}` }] : []),
+      ]);
+      peer.end.sendFrames(frames);
+      const echoed = await peer.ours.next();
+      expect(echoed.data.toString()).toBe(text.toString());
+      const pongs = peer.end.frames.filter((frame) => frame.opcode === OPCODE.PONG).map((f) => f.payload.toString());
+      expect(pongs).toEqual(pieces.slice(0, -1).map((_, index) => `ping ${index}`));
+    });
+
+    it.each([
+      ['RSV1 on a ping', [{ opcode: OPCODE.PING, rsv: RSV1, payload: 'x' }]],
+      ['RSV1 on a pong', [{ opcode: OPCODE.PONG, rsv: RSV1, payload: 'x' }]],
+      ['RSV1 on a close', [{ opcode: OPCODE.CLOSE, rsv: RSV1, payload: hex('03e8') }]],
+      [
+        'RSV1 on a continuation frame',
+        [
+          { opcode: OPCODE.TEXT, rsv: RSV1, fin: false, payload: hex('f2 48 cd') },
+          { opcode: OPCODE.CONTINUATION, rsv: RSV1, payload: hex('c9 c9 07 00') },
+        ],
+      ],
+      ['RSV2 on a data frame', [{ opcode: OPCODE.TEXT, rsv: 0x20, payload: 'x' }]],
+      ['RSV3 on a data frame', [{ opcode: OPCODE.TEXT, rsv: 0x10, payload: 'x' }]],
+    ])('fails the connection with 1002 for a reserved bit where it may not be: %s', async (_what, frames) => {
+      const peer = await openPeer({ role, memory });
+      peer.end.sendFrames(frames);
+      expect(await peer.end.closeCode()).toBe(1002);
+      expect((await peer.closed).code).toBe(1002);
+    });
+
+    it.each([
+      ['block type 3 (reserved)', hex('07 00')],
+      ['a stored block whose NLEN does not match', hex('00 05 00 00 00 48 65 6c 6c 6f')],
+      ['a distance before the start of the data', hex('f2 00 11 00 00')],
+      // A fixed-Huffman block: BFINAL, BTYPE 01, literal 'a', length 3, then distance code 30 (RFC 1951
+      // section 3.2.6: codes 30 and 31 never occur).
+      ['distance code 30 in a fixed-Huffman block', hex('4b 04 3e 00')],
+    ])('fails the connection with 1007 for compressed data that is invalid: %s', async (_what, payload) => {
+      const peer = await openPeer({ role, memory });
+      peer.end.sendFrame({ opcode: OPCODE.BINARY, rsv: RSV1, payload });
+      expect(await peer.end.closeCode()).toBe(1007);
+      expect((await peer.closed).code).toBe(1007);
+    });
+
+    it('checks UTF-8 after inflating: 1007 for compressed text that is not UTF-8, even split mid-character', async () => {
+      const peer = await openPeer({ role, memory });
+      // Valid: a 4-byte character whose bytes straddle two compressed fragments.
+      const valid = Buffer.from(`${'a'.repeat(999)}😀${'b'.repeat(1000)}`);
+      const compressed = compressMessage(valid);
+      const halves = [compressed.subarray(0, 6), compressed.subarray(6)];
+      peer.end.sendFrames([
+        { opcode: OPCODE.TEXT, rsv: RSV1, fin: false, payload: halves[0] },
+        { opcode: OPCODE.CONTINUATION, payload: halves[1] },
+      ]);
+      expect((await peer.ours.next()).data.equals(valid)).toBe(true);
+      const invalid = concatBytes(Buffer.from('valid so far '), new Uint8Array([0xf0, 0x28, 0x8c, 0x28]));
+      peer.end.sendFrame({ opcode: OPCODE.TEXT, rsv: RSV1, payload: compressMessage(invalid) });
+      expect(await peer.end.closeCode()).toBe(1007);
+    });
+
+    it('fails with 1009 once a message inflates past maxPayload, and takes one of exactly maxPayload', async () => {
+      const maxPayload = 64 * 1024;
+      const peer = await openPeer({ role, memory, maxPayload });
+      const exact = Buffer.alloc(maxPayload, 'a');
+      peer.end.sendFrame({ opcode: OPCODE.BINARY, rsv: RSV1, payload: compressMessage(exact) });
+      expect((await peer.ours.next()).data.equals(exact)).toBe(true);
+      // 1 MiB of zeros compresses to about 1 KiB: far below the limit on the wire, far above it inflated.
+      const bomb = compressMessage(Buffer.alloc(1024 * 1024));
+      expect(bomb.length).toBeLessThan(maxPayload);
+      peer.end.sendFrame({ opcode: OPCODE.BINARY, rsv: RSV1, payload: bomb });
+      expect(await peer.end.closeCode()).toBe(1009);
+      expect((await peer.closed).code).toBe(1009);
+    });
+
+    it('sends below the threshold uncompressed, at and above it compressed, and never with compress: false', async () => {
+      const peer = await openPeer({ role, memory, deflate: { threshold: 1024 } });
+      peer.socket.send(Buffer.alloc(1023, 'x'));
+      peer.socket.send(Buffer.alloc(1024, 'x'));
+      peer.socket.send(Buffer.alloc(100_000, 'x'), { compress: false });
+      const sent = [await peer.ours.next(), await peer.ours.next(), await peer.ours.next()];
+      expect(sent.map((message) => message.compressed)).toEqual([false, true, false]);
+      expect(sent.map((message) => message.data.length)).toEqual([1023, 1024, 100_000]);
+    });
+  },
+);
