@@ -11,7 +11,12 @@ function row(cells) {
 export function markdownTable(result) {
   const header = [result.caseLabel, ...result.series.map((s) => s.label), ...result.ratios.map((r) => r.label)];
   const align = header.map((_, i) => (i === 0 ? ':---' : '---:'));
-  const lines = [`### ${result.title} (${result.unit}, higher is better)`, '', row(header), row(align)];
+  const lines = [
+    `### ${result.title} (${result.unit}, ${result.better ?? 'higher'} is better)`,
+    '',
+    row(header),
+    row(align),
+  ];
   result.cases.forEach((c, i) => {
     const values = result.series.map((s) => formatValue(s.values[i]));
     const ratios = result.ratios.map((r) => formatRatio(ratioAt(result, r, i)));

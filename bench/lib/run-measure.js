@@ -1,9 +1,10 @@
 // Runs one measure: every (case, series) cell through the timing loop, case by case so that the series
 // compared in a row are measured close together in time. See result.js for what comes back.
 //
-// A measure is { id, title, unit, scale, caseLabel, chart, cases, series, ratios, notes?, before?(progress),
-// cell(case, series), after?(result) }. cell() returns a timing cell (measure.js), null where the series
-// does not apply to that case, or { value } for a figure measured elsewhere in this run (a child process).
+// A measure is { id, title, unit, scale, caseLabel, chart, cases, series, ratios, notes?, better?,
+// before?(progress), cell(case, series), after?(result) }. better is 'higher' (the default) or 'lower' (times,
+// CPU, memory). cell() returns a timing cell (measure.js), null where the series does not apply to that
+// case, or { value } for a figure measured elsewhere in this run (a child process).
 // Rates are divided by `scale` (1e9 for GB/s from bytes, 1e6 for millions of frames per second).
 
 import { timeCell } from './measure.js';
@@ -26,6 +27,7 @@ export async function runMeasure(suite, measure, progress) {
     id: measure.id,
     title: measure.title,
     unit: measure.unit,
+    better: measure.better ?? 'higher',
     caseLabel: measure.caseLabel,
     chart: measure.chart,
     cases: measure.cases.map(({ label, ...rest }) => ({ label, ...plain(rest) })),
