@@ -170,7 +170,8 @@ function runScanner(backend: BackendName, role: Role, chunks: readonly Uint8Arra
     }
     if (result.next < 0 || result.next > bytes.length)
       out.thrown.push(new Error(`next ${result.next} outside the input`));
-    kept = bytes.slice(result.next);
+    // A copy that owns its bytes (Buffer.slice would be a view).
+    kept = Uint8Array.prototype.slice.call(bytes, result.next);
   }
   return out;
 }
