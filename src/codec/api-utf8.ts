@@ -11,7 +11,7 @@ import { UTF8_ACCEPT, UTF8_REJECT } from './utf8.js';
  * at 16 B and 1.2x at 32 B on ASCII, 1.8x at 16 B and 1.7x-6x above on mixed text. (The WASM validator
  * wins only on bytes already in linear memory: the batch scanner.)
  */
-export const HOST_UTF8_MIN_BYTES = 16;
+export const HOST_UTF8_MIN_BYTES = 32;
 
 /** True when `bytes` is well-formed UTF-8 (RFC 3629): no overlongs, surrogates, or code points past U+10FFFF. */
 export function isValidUtf8(bytes: Uint8Array): boolean {

@@ -1,8 +1,14 @@
-// UTF-8 validation in JavaScript (RFC 3629 section 4): a DFA over byte classes, the reference for the
-// WASM validator. assembly/utf8.ts builds the same automaton from the same rules; the states are
-// premultiplied by the class count so that a step is one add and one load.
+// UTF-8 validation in JavaScript (RFC 3629 section 4): the reference for the WASM validator and the path
+// for small inputs. assembly/utf8.ts builds the same automaton with the same state numbers, so a text may
+// be validated in pieces by either backend in turn (the dispatcher picks one per call by size).
+//
+// It is a shift DFA: every byte value has a 32-bit row, and a state is a bit offset into it, so a step is
+// `state = row[byte] >> state` (JS takes the shift count mod 32: the bits above the 5-bit field need no
+// masking). From one byte to the next the only dependency is that shift, where a class table plus a
+// transition table cost two dependent loads. Nine states need 5-bit fields at nine offsets that overlap;
+// the offsets below were found by a small search over 0-27 so that every overlapping bit agrees in every
+// row and every field lies within 32 bits (so `>>` and `>>>` agree on it).
 
-const CLASS_COUNT = 12;
 const Class = {
   ASCII: 0, // 00-7F
   CONT_LO: 1, // 80-8F
@@ -18,18 +24,25 @@ const Class = {
   LEAD4_F4: 11, // F4: 80-8F next (nothing above U+10FFFF)
 } as const;
 
-/** At a code point boundary: the text so far is valid and complete. */
+/** The states as bit offsets into a row (the same numbers as assembly/utf8.ts). */
+const State = {
+  REJECT: 0,
+  NEED2: 1,
+  ACCEPT: 6,
+  AFTER_F0: 11,
+  NEED1: 16,
+  NEED3: 18,
+  AFTER_E0: 19,
+  AFTER_F4: 24,
+  AFTER_ED: 25,
+} as const;
+const STATE_BITS = 31;
+
+/** At a code point boundary: the text so far is valid and complete. Callers see states XORed with
+ * State.ACCEPT, so that a fresh text (and a message state of 0) starts at 0. */
 export const UTF8_ACCEPT = 0;
 /** An invalid byte was seen; the state never leaves REJECT. */
-export const UTF8_REJECT = 1 * CLASS_COUNT;
-const NEED1 = 2 * CLASS_COUNT;
-const NEED2 = 3 * CLASS_COUNT;
-const NEED3 = 4 * CLASS_COUNT;
-const AFTER_E0 = 5 * CLASS_COUNT;
-const AFTER_ED = 6 * CLASS_COUNT;
-const AFTER_F0 = 7 * CLASS_COUNT;
-const AFTER_F4 = 8 * CLASS_COUNT;
-const STATE_COUNT = 9;
+export const UTF8_REJECT = State.REJECT ^ State.ACCEPT;
 
 function classify(b: number): number {
   if (b < 0x80) return Class.ASCII;
@@ -47,31 +60,55 @@ function classify(b: number): number {
   return Class.INVALID;
 }
 
-const byteClass = Uint8Array.from({ length: 256 }, (_, b) => classify(b));
-const transitions = new Uint8Array(STATE_COUNT * CLASS_COUNT).fill(UTF8_REJECT);
-{
-  const set = (state: number, cls: number, next: number) => {
-    transitions[state + cls] = next;
-  };
-  set(UTF8_ACCEPT, Class.ASCII, UTF8_ACCEPT);
-  set(UTF8_ACCEPT, Class.LEAD2, NEED1);
-  set(UTF8_ACCEPT, Class.LEAD3_E0, AFTER_E0);
-  set(UTF8_ACCEPT, Class.LEAD3, NEED2);
-  set(UTF8_ACCEPT, Class.LEAD3_ED, AFTER_ED);
-  set(UTF8_ACCEPT, Class.LEAD4_F0, AFTER_F0);
-  set(UTF8_ACCEPT, Class.LEAD4, NEED3);
-  set(UTF8_ACCEPT, Class.LEAD4_F4, AFTER_F4);
-  for (const cls of [Class.CONT_LO, Class.CONT_MID, Class.CONT_HI]) {
-    set(NEED1, cls, UTF8_ACCEPT);
-    set(NEED2, cls, NEED1);
-    set(NEED3, cls, NEED2);
+/** The state after a byte of class `cls` in `state`; REJECT for every pair not listed. */
+function transition(state: number, cls: number): number {
+  const isContinuation = cls === Class.CONT_LO || cls === Class.CONT_MID || cls === Class.CONT_HI;
+  switch (state) {
+    case State.ACCEPT:
+      switch (cls) {
+        case Class.ASCII:
+          return State.ACCEPT;
+        case Class.LEAD2:
+          return State.NEED1;
+        case Class.LEAD3_E0:
+          return State.AFTER_E0;
+        case Class.LEAD3:
+          return State.NEED2;
+        case Class.LEAD3_ED:
+          return State.AFTER_ED;
+        case Class.LEAD4_F0:
+          return State.AFTER_F0;
+        case Class.LEAD4:
+          return State.NEED3;
+        case Class.LEAD4_F4:
+          return State.AFTER_F4;
+        default:
+          return State.REJECT;
+      }
+    case State.NEED1:
+      return isContinuation ? State.ACCEPT : State.REJECT;
+    case State.NEED2:
+      return isContinuation ? State.NEED1 : State.REJECT;
+    case State.NEED3:
+      return isContinuation ? State.NEED2 : State.REJECT;
+    case State.AFTER_E0:
+      return cls === Class.CONT_HI ? State.NEED1 : State.REJECT;
+    case State.AFTER_ED:
+      return cls === Class.CONT_LO || cls === Class.CONT_MID ? State.NEED1 : State.REJECT;
+    case State.AFTER_F0:
+      return cls === Class.CONT_MID || cls === Class.CONT_HI ? State.NEED2 : State.REJECT;
+    case State.AFTER_F4:
+      return cls === Class.CONT_LO ? State.NEED2 : State.REJECT;
+    default:
+      return State.REJECT;
   }
-  set(AFTER_E0, Class.CONT_HI, NEED1);
-  set(AFTER_ED, Class.CONT_LO, NEED1);
-  set(AFTER_ED, Class.CONT_MID, NEED1);
-  set(AFTER_F0, Class.CONT_MID, NEED2);
-  set(AFTER_F0, Class.CONT_HI, NEED2);
-  set(AFTER_F4, Class.CONT_LO, NEED2);
+}
+
+/** rows[b]: for every state s, the 5 bits at offset s hold the state after byte b. */
+const rows = new Int32Array(256);
+for (let b = 0; b < 256; b++) {
+  const cls = classify(b);
+  for (const state of Object.values(State)) rows[b] |= transition(state, cls) << state;
 }
 
 /** The state after the last validateUtf8Js call. */
@@ -82,24 +119,35 @@ export const utf8Outcome = { state: UTF8_ACCEPT };
  * of the first invalid byte. The state after the run is left in utf8Outcome.state.
  */
 export function validateUtf8Js(bytes: Uint8Array, start: number, end: number, state: number): number {
+  let s = (state ^ State.ACCEPT) & STATE_BITS;
   let i = start;
-  if (state === UTF8_REJECT) {
-    utf8Outcome.state = state;
+  if (s === State.REJECT) {
+    utf8Outcome.state = UTF8_REJECT;
     return start;
   }
-  while (i < end) {
-    if (state === UTF8_ACCEPT) {
-      // ASCII runs, four bytes at a time.
-      while (i + 4 <= end && ((bytes[i] | bytes[i + 1] | bytes[i + 2] | bytes[i + 3]) & 0x80) === 0) i += 4;
-      if (i === end) break;
+  // Four bytes per iteration, with one test for REJECT (which no byte leaves); four ASCII bytes in
+  // ACCEPT need no steps at all.
+  for (const last = end - 4; i <= last; i += 4) {
+    const b0 = bytes[i];
+    const b1 = bytes[i + 1];
+    const b2 = bytes[i + 2];
+    const b3 = bytes[i + 3];
+    if (((b0 | b1 | b2 | b3) & 0x80) === 0 && (s & STATE_BITS) === State.ACCEPT) continue;
+    const before = s;
+    s = rows[b3] >> (rows[b2] >> (rows[b1] >> (rows[b0] >> s)));
+    if ((s & STATE_BITS) === State.REJECT) {
+      s = before;
+      end = i + 4;
+      break;
     }
-    state = transitions[state + byteClass[bytes[i]]];
-    if (state === UTF8_REJECT) {
-      utf8Outcome.state = state;
+  }
+  for (; i < end; i++) {
+    s = rows[bytes[i]] >> s;
+    if ((s & STATE_BITS) === State.REJECT) {
+      utf8Outcome.state = UTF8_REJECT;
       return i;
     }
-    i++;
   }
-  utf8Outcome.state = state;
+  utf8Outcome.state = (s & STATE_BITS) ^ State.ACCEPT;
   return -1;
 }
