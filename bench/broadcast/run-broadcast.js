@@ -4,7 +4,14 @@
 // window of broadcasts outstanding, counting acknowledged broadcasts for a fixed time).
 
 import { sleep } from '../echo/ipc-worker.js';
-import { machineBusyMicros, processCpuMicros, startNode, stopAll, waitForListening } from '../echo/processes.js';
+import {
+  machineBusyMicros,
+  processCpuMicros,
+  processSyscalls,
+  startNode,
+  stopAll,
+  waitForListening,
+} from '../echo/processes.js';
 import { spreadOf } from '../echo/spread.js';
 
 export const BROADCAST_BUDGET = Object.freeze({
@@ -71,10 +78,12 @@ export async function runBroadcast(progress, budget = BROADCAST_BUDGET) {
       for (const series of order) {
         progress.step(`${series.label} · round ${round + 1}`);
         const { server, receivers } = sides[series.library];
+        const syscallsBefore = processSyscalls(server.pid);
         const latency = await server.request(
           { type: 'run', method: series.method, count: budget.latencyCount, window: 1 },
           RUN_TIMEOUT_MS,
         );
+        const syscallsAfter = processSyscalls(server.pid);
         await sleep(PAUSE_MS);
         const receiverCpuStart = processCpuMicros(receivers.pid);
         const machineBusyStart = machineBusyMicros();
@@ -97,6 +106,8 @@ export async function runBroadcast(progress, budget = BROADCAST_BUDGET) {
           flushedUs: median(latency.flushedNs) / 1e3,
           deliveredUs: median(latency.deliveredNs) / 1e3,
           cpuUsPerBroadcastOneAtATime: latency.cpuUs / latency.sent,
+          // Write system calls per message sent to one connection: 1 is one write (or writev) per send.
+          writesPerSend: (syscallsAfter.writes - syscallsBefore.writes) / (latency.sent * latency.clients),
           broadcastsPerSecond: rate.acked / rateSeconds,
           cpuUsPerBroadcastWindowed: rate.cpuUs / rate.sent,
           serverCores: rate.cpuUs / 1e6 / rateSeconds,

@@ -101,20 +101,23 @@ const cpuMeasure = spreadMeasure({
 
 function detailMarkdown() {
   const lines = [
-    '### Rate runs: where the time went (median [min–max] over rounds)',
+    '### Where the time went (median [min–max] over rounds)',
     '',
-    'The receivers are one process (ws client); at ~1 core it, not the server, bounds broadcasts per second. ' +
+    'Cores are from the rate runs; writes per send (write/writev system calls in /proc/<pid>/io per message ' +
+      'per connection) from the one-at-a-time runs. ' +
+      'The receivers are one process (ws client); at ~1 core it, not the server, bounds broadcasts per second. ' +
       '"other" is what the rest of the machine used meanwhile (/proc/stat): on 2 cores, above 0.2 means contention.',
     '',
-    '| series | broadcasts/s | server cores | receivers cores | other cores |',
-    '| :--- | ---: | ---: | ---: | ---: |',
+    '| series | broadcasts/s | server cores | receivers cores | other cores | server writes per send |',
+    '| :--- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of BROADCAST_SERIES) {
     const runs = outcome.runs.filter((r) => r.seriesId === s.id);
     if (runs.length === 0) continue;
     const f = (figure) => formatSpread(spreadOf(runs.map((r) => r[figure])));
     lines.push(
-      `| ${s.label} | ${f('broadcastsPerSecond')} | ${f('serverCores')} | ${f('receiverCores')} | ${f('otherCores')} |`,
+      `| ${s.label} | ${f('broadcastsPerSecond')} | ${f('serverCores')} | ${f('receiverCores')} | ` +
+        `${f('otherCores')} | ${f('writesPerSend')} |`,
     );
   }
   return lines.join('\n');
