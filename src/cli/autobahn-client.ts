@@ -7,7 +7,9 @@
 // case's close code and time on stderr, and exit 1 if a step failed or a case had to be dropped.
 
 import { WebSocket } from '../index.js';
+import type { PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { defineCommand, ExitCode, UsageError } from './command.js';
+import { deflateFlag, perMessageDeflateFor } from './deflate-flag.js';
 import { parseCaseList, parseMilliseconds } from './flag-values.js';
 import { log } from './log.js';
 
@@ -28,6 +30,8 @@ export const autobahnClientCommand = defineCommand({
     url: { type: 'string', placeholder: 'URL', default: 'ws://127.0.0.1:9001', description: 'the fuzzingserver' },
     agent: { type: 'string', placeholder: 'NAME', default: 'wasmsocket', description: 'name in the reports' },
     cases: { type: 'string', placeholder: 'LIST', description: 'only these case numbers, e.g. 1,4,7-9 (default all)' },
+    // Offered by default, as ws and browsers do, so that groups 12 and 13 run; `off` for a plain client.
+    deflate: deflateFlag('dedicated', 'offer permessage-deflate; shared bounds compression memory'),
     'case-timeout': {
       type: 'string',
       placeholder: 'MS',
@@ -41,7 +45,8 @@ export const autobahnClientCommand = defineCommand({
     if (flags.agent.length === 0) throw new UsageError('--agent must not be empty');
     const selected = flags.cases === undefined ? undefined : parseCaseList(flags.cases);
     const caseTimeoutMs = parseMilliseconds(flags['case-timeout'], 'case-timeout');
-    return runSuite({ base, agent: flags.agent, selected, caseTimeoutMs });
+    const perMessageDeflate = perMessageDeflateFor(flags.deflate);
+    return runSuite({ base, agent: flags.agent, selected, caseTimeoutMs, perMessageDeflate });
   },
 });
 
@@ -52,9 +57,13 @@ interface SuiteOptions {
   /** Case numbers to run; undefined for all. */
   selected: number[] | undefined;
   caseTimeoutMs: number;
+  perMessageDeflate: PerMessageDeflateOptions | false;
 }
 
-async function runSuite({ base, agent, selected, caseTimeoutMs }: SuiteOptions): Promise<number> {
+async function runSuite(options: SuiteOptions): Promise<number> {
+  const { base, agent, selected, caseTimeoutMs, perMessageDeflate } = options;
+  const session = (url: string, timeoutMs: number, onMessage: MessageHandler) =>
+    openSession(url, timeoutMs, onMessage, perMessageDeflate);
   const agentParam = encodeURIComponent(agent);
 
   let countText = '';
@@ -111,7 +120,12 @@ interface SessionResult {
 type MessageHandler = (ws: WebSocket, data: Buffer, isBinary: boolean) => void;
 
 /** One connection from open to close, bounded by timeoutMs: past it the socket is dropped. */
-function session(url: string, timeoutMs: number, onMessage: MessageHandler): Promise<SessionResult> {
+function openSession(
+  url: string,
+  timeoutMs: number,
+  onMessage: MessageHandler,
+  perMessageDeflate: PerMessageDeflateOptions | false,
+): Promise<SessionResult> {
   return new Promise((resolve) => {
     const started = Date.now();
     const result: SessionResult = {
@@ -127,7 +141,7 @@ function session(url: string, timeoutMs: number, onMessage: MessageHandler): Pro
       result.elapsedMs = Date.now() - started;
       resolve(result);
     };
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { perMessageDeflate });
     const timer = setTimeout(() => {
       result.timedOut = true;
       ws.removeAllListeners('close');

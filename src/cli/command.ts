@@ -24,6 +24,14 @@ export interface Flag {
   default?: string;
   /** What the value is, for the help text: `--port PORT`. */
   placeholder?: string;
+  /** The only values allowed (others are a usage error); shown in --help. */
+  choices?: readonly string[];
+  /**
+   * Makes the value optional: `--name` alone means `--name=bareValue`. A value is then taken only when
+   * written `--name=VALUE` or when the next argument is one of `choices`, so `--name URL` keeps URL a
+   * positional.
+   */
+  bareValue?: string;
   description: string;
 }
 
@@ -115,7 +123,8 @@ function parseCommandLine<T extends FlagTable>(spec: CommandSpec<T>, argv: strin
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true }));
+    const args = withBareValues(spec.flags, argv);
+    ({ values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true }));
   } catch (error) {
     // parseArgs reports unknown flags and missing values as TypeErrors with ERR_PARSE_ARGS_* codes.
     const code = (error as { code?: unknown }).code;
@@ -134,8 +143,29 @@ function parseCommandLine<T extends FlagTable>(spec: CommandSpec<T>, argv: strin
     if (flag.type === 'boolean') flags[name] = value === true;
     else if (flag.multiple) flags[name] = (value as string[] | undefined) ?? [];
     else flags[name] = (value as string | undefined) ?? flag.default;
+    const given = flags[name];
+    if (flag.choices !== undefined && typeof given === 'string' && !flag.choices.includes(given)) {
+      throw new UsageError(`--${name} must be one of ${flag.choices.join(', ')} (got '${given}')`);
+    }
   }
   return { flags: flags as FlagValues<T>, positionals };
+}
+
+/** Rewrites `--name` of an optional-value flag to `--name=bareValue` unless a choice follows it. */
+function withBareValues(flags: FlagTable, argv: string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const flag = arg.startsWith('--') ? flags[arg.slice(2)] : undefined;
+    const next = argv[i + 1];
+    const takesNext = next !== undefined && flag?.choices?.includes(next) === true;
+    args.push(flag?.bareValue !== undefined && !takesNext ? `${arg}=${flag.bareValue}` : arg);
+  }
+  return args;
 }
 
 /** parseArgs's message without its advice about `--`, which is about positionals, not the usual mistake. */
@@ -149,8 +179,14 @@ function firstLine(error: unknown): string {
 function commandHelp<T extends FlagTable>(spec: CommandSpec<T>): string {
   const rows = Object.entries({ ...spec.flags, help: HELP_FLAG }).map(([name, flag]) => {
     const short = flag.short ? `-${flag.short}, ` : '    ';
-    const value = flag.type === 'string' ? ` ${flag.placeholder ?? 'VALUE'}` : '';
-    const notes = [flag.multiple ? 'repeatable' : '', flag.default !== undefined ? `default ${flag.default}` : '']
+    const placeholder = flag.placeholder ?? 'VALUE';
+    const value = flag.type !== 'string' ? '' : flag.bareValue !== undefined ? `[=${placeholder}]` : ` ${placeholder}`;
+    const notes = [
+      flag.choices ? `${placeholder}: ${flag.choices.join(', ')}` : '',
+      flag.bareValue !== undefined ? `alone: ${flag.bareValue}` : '',
+      flag.multiple ? 'repeatable' : '',
+      flag.default !== undefined ? `default ${flag.default}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     return [`  ${short}--${name}${value}`, notes ? `${flag.description} (${notes})` : flag.description] as const;

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { CloseCode } from '../codec/constants.js';
 import { WebSocket } from '../index.js';
 import { defineCommand, ExitCode, UsageError } from './command.js';
+import { deflateFlag, perMessageDeflateFor } from './deflate-flag.js';
 import { parseHeader, parseMilliseconds } from './flag-values.js';
 import { log } from './log.js';
 import { summarizeBinary } from './message-summary.js';
@@ -24,6 +25,7 @@ export const connectCommand = defineCommand({
   flags: {
     protocol: { type: 'string', multiple: true, placeholder: 'NAME', description: 'offer this subprotocol' },
     header: { type: 'string', multiple: true, placeholder: "'NAME: VALUE'", description: 'add a request header' },
+    deflate: deflateFlag('dedicated', 'offer permessage-deflate; shared bounds compression memory'),
     'handshake-timeout': {
       type: 'string',
       placeholder: 'MS',
@@ -39,7 +41,8 @@ export const connectCommand = defineCommand({
     const handshakeTimeout = parseMilliseconds(flags['handshake-timeout'], 'handshake-timeout');
     let ws: WebSocket;
     try {
-      ws = new WebSocket(positionals[0], flags.protocol, { headers, handshakeTimeout });
+      const perMessageDeflate = perMessageDeflateFor(flags.deflate);
+      ws = new WebSocket(positionals[0], flags.protocol, { headers, handshakeTimeout, perMessageDeflate });
     } catch (error) {
       // The constructor throws SyntaxError for a malformed URL or subprotocol, as ws does.
       if (error instanceof SyntaxError) throw new UsageError(`${error.message} (URL '${positionals[0]}')`);
@@ -68,6 +71,7 @@ function talk(ws: WebSocket, url: string): Promise<number> {
       opened = true;
       process.stdout.write('connected\n');
       if (ws.protocol) log(`subprotocol: ${ws.protocol}`);
+      if (ws.extensions) log(`extensions: ${ws.extensions}`);
       // stdin is read only from here on: lines typed earlier wait in the pipe until the connection is open.
       const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
       lines.on('line', (line) => {

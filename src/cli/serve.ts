@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../codec/constants.js';
 import { type WebSocket, WebSocketServer } from '../index.js';
 import { DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import type { PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { defineCommand, ExitCode, UsageError } from './command.js';
+import { deflateFlag, perMessageDeflateFor } from './deflate-flag.js';
 import { hostForUrl, parseInteger, parseMilliseconds, parsePort } from './flag-values.js';
 import { log } from './log.js';
 
@@ -34,6 +36,7 @@ export const serveCommand = defineCommand({
       default: String(DEFAULT_MAX_PAYLOAD),
       description: 'largest message accepted, larger ones close with 1009; 0 for no limit',
     },
+    deflate: deflateFlag('off', 'accept permessage-deflate offers; shared bounds compression memory'),
     // Shorter than ws's 30 s closeTimeout by default: whoever stops a server wants it gone soon.
     'shutdown-timeout': {
       type: 'string',
@@ -50,7 +53,8 @@ export const serveCommand = defineCommand({
     if (flags.path !== undefined && !flags.path.startsWith('/')) {
       throw new UsageError(`--path must start with '/' (got '${flags.path}')`);
     }
-    return serve({ host, port, path: flags.path, maxPayload, shutdownTimeoutMs });
+    const perMessageDeflate = perMessageDeflateFor(flags.deflate);
+    return serve({ host, port, path: flags.path, maxPayload, shutdownTimeoutMs, perMessageDeflate });
   },
 });
 
@@ -60,6 +64,7 @@ interface ServeOptions {
   path: string | undefined;
   maxPayload: number;
   shutdownTimeoutMs: number;
+  perMessageDeflate: PerMessageDeflateOptions | false;
 }
 
 function serve(options: ServeOptions): Promise<number> {
@@ -69,6 +74,7 @@ function serve(options: ServeOptions): Promise<number> {
       port: options.port,
       path: options.path,
       maxPayload: options.maxPayload,
+      perMessageDeflate: options.perMessageDeflate,
     });
     let listening = false;
 
@@ -89,7 +95,8 @@ function serve(options: ServeOptions): Promise<number> {
 
     server.on('connection', (ws: WebSocket, request: IncomingMessage) => {
       const peer = `${hostForUrl(request.socket.remoteAddress ?? '?')}:${request.socket.remotePort ?? '?'}`;
-      log(`${peer} connected on ${request.url ?? '/'} (${openCount(server)} open)`);
+      const compression = ws.extensions ? `, ${ws.extensions}` : '';
+      log(`${peer} connected on ${request.url ?? '/'} (${openCount(server)} open${compression})`);
       ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
       // A peer's protocol error is reported here, after our close frame with its code was sent.
       ws.on('error', (error: Error) => log(`${peer} error: ${error.message}`));
