@@ -83,7 +83,12 @@ export class StreamSession implements Channel {
   start(events: ChannelEvents): void {
     if (this.events !== null) return;
     this.events = events;
-    this.readLoop().catch((error) => this.onSocketError(error));
+    this.readLoop().catch((error) => {
+      // Once close frames have gone both ways the connection is done whatever the socket says: closing
+      // our writing side tears the whole connection down in some runtimes (Deno), and the read fails.
+      if (this.closeFrameReceived && this.failure === undefined) this.onSocketEnd();
+      else this.onSocketError(error);
+    });
   }
 
   send(data: Uint8Array, isBinary: boolean, fin: boolean): Promise<void> {
