@@ -221,7 +221,9 @@ describe('WebSocketStream with streamMessages', () => {
     const second = (await within(reader.read(), 'the second message')).value as MessageStream;
     expect(second.isBinary).toBe(false);
     let text = '';
-    for await (const piece of second.data.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>) {
+    for await (const piece of second.data.pipeThrough(
+      new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>,
+    ) as unknown as AsyncIterable<string>) {
       text += piece;
     }
     expect(text).toBe('plain text');
