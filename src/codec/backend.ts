@@ -75,8 +75,14 @@ export function activeBackend(): ActiveBackend {
 }
 
 function backendFromEnvironment(): BackendName {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const name = env?.WASMSOCKET_BACKEND;
+  let name: string | undefined;
+  try {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    name = env?.WASMSOCKET_BACKEND;
+  } catch {
+    // Deno without --allow-env throws on reading the environment: use the default.
+    name = undefined;
+  }
   return name !== undefined && (BACKEND_NAMES as readonly string[]).includes(name) ? (name as BackendName) : 'auto';
 }
 
