@@ -69,9 +69,12 @@ function residentBytes(): number {
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
-process.on('message', (request: ServerRequest) => {
+process.on('message', async (request: ServerRequest) => {
   if (request.type === 'memory') {
-    // Collected first, so that the figure is what is still held, not what waits for the collector.
+    // Collected first, so that the figure is what is still held, not what waits for the collector; twice,
+    // with a turn of the event loop between, so that freed ArrayBuffers are swept too.
+    collectGarbage?.();
+    await new Promise((resolve) => setImmediate(resolve));
     collectGarbage?.();
     const usage = process.memoryUsage();
     report({
