@@ -102,8 +102,10 @@ export async function startH2Endpoint(options: EndpointOptions): Promise<H2Endpo
       );
     },
     async close() {
+      // Every WebSocket stream is reset first, then the sessions close gracefully (see closeRawSession
+      // in raw-h2-client.ts for why not session.destroy()).
       for (const { ws } of accepted) ws.terminate();
-      for (const session of sessions) session.destroy();
+      for (const session of sessions) if (!session.closed) session.close();
       await within(new Promise((resolve) => wss.close(() => resolve(undefined))), 'the WebSocketServer to close');
       await within(new Promise((resolve) => server.close(() => resolve(undefined))), 'the HTTP/2 server to close');
     },
