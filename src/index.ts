@@ -11,6 +11,9 @@ Object.assign(WebSocket, { WebSocket, WebSocketServer, Server: WebSocketServer, 
 
 export type { ClientOptions } from './node/client-handshake.js';
 export { CloseEvent, ErrorEvent, MessageEvent } from './node/event-target.js';
+export type { Http2UpgradeResponse } from './node/http2-client.js';
+export { isWebSocketStream } from './node/http2-server.js';
+export { defaultHttp2SessionPool, Http2SessionPool, type Http2SessionPoolOptions } from './node/http2-session-pool.js';
 export type { BinaryType } from './node/message-data.js';
 export { PreparedMessage, type PrepareOptions } from './node/prepared.js';
 export type { PublishOptions, PubSubAdapter, RemoteMessage } from './node/pubsub-adapter.js';
