@@ -4,6 +4,7 @@
 
 export const SUITES = {
   codec: () => import('./codec/suite.js'),
+  deflate: () => import('./deflate/suite.js'),
   echo: () => import('./echo/suite.js'),
   memory: () => import('./memory/suite.js'),
   broadcast: () => import('./broadcast/suite.js'),

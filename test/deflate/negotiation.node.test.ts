@@ -8,12 +8,12 @@
 import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer as PeerServer, type WebSocket as PeerWebSocket } from 'ws';
-import WebSocket from '../../src/index.ts';
+import WebSocket, { WebSocketServer } from '../../src/index.ts';
 import type { PerMessageDeflateOptions } from '../../src/protocol/permessage-deflate.ts';
 import { inspectDeflate } from './deflate-inspector.ts';
 import { type Agreement, closeAll, type Memory, openPeer, parseAgreement } from './harness.ts';
 import { jsonLikeText, noiseBytes } from './messages.ts';
-import { OPCODE, RSV1, rawServer, tapProxy, within } from './wire.ts';
+import { OPCODE, RSV1, rawClient, rawServer, tapProxy, within } from './wire.ts';
 
 afterEach(closeAll);
 
@@ -169,6 +169,18 @@ describe.each(MEMORY)('our server, %s memory: Autobahn 13 offers', (memory) => {
 });
 
 describe('our server declines offers that break section 7.1', () => {
+  it('answers 400 to a header that breaks the list grammar (RFC 6455 section 9.1)', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
+    await within(new Promise((resolve) => server.once('listening', resolve)), 'listening');
+    try {
+      const end = await rawClient((server.address() as { port: number }).port, 'permessage-deflate; a="unterminated');
+      expect(end.status).toBe(400);
+      end.destroy();
+    } finally {
+      server.close();
+    }
+  });
+
   it.each([
     'permessage-deflate; unknown_param',
     'permessage-deflate; server_max_window_bits',
@@ -185,7 +197,6 @@ describe('our server declines offers that break section 7.1', () => {
     'permessage-deflate; client_no_context_takeover=true',
   ])('answers 101 without the extension, and talks uncompressed: %s', async (offer) => {
     for (const memory of MEMORY) {
-      const { WebSocketServer } = await import('../../src/index.ts');
       const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: { memory } });
       await within(new Promise((resolve) => server.once('listening', resolve)), 'listening');
       server.on('connection', (ws: WebSocket) => {
@@ -193,7 +204,6 @@ describe('our server declines offers that break section 7.1', () => {
         // The RSV1 frame below fails the connection: our server reports it here.
         ws.on('error', () => {});
       });
-      const { rawClient } = await import('./wire.ts');
       const end = await rawClient((server.address() as { port: number }).port, offer);
       try {
         expect(end.status).toBe(101);

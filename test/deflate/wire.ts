@@ -3,6 +3,7 @@
 // encodeFrame, and a tap that sits between two real peers and records every frame header each way (RSV1
 // shows whether a message really went compressed, RFC 7692 section 6). Every wait is bounded.
 
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { concatBytes, encodeFrame, type RawFrame } from '../support/frames.ts';
@@ -257,7 +258,6 @@ export async function rawServer(respond: (offer: string | undefined) => string |
     socket.once('close', () => sockets.delete(socket));
     const head = await readHead(socket, 'the upgrade request').catch(() => null);
     if (head === null) return;
-    const { createHash } = await import('node:crypto');
     const key = head.headers.get('sec-websocket-key') ?? '';
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     const extensions = respond(head.headers.get('sec-websocket-extensions'));
