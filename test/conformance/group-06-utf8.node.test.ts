@@ -95,7 +95,6 @@ const cases: ConformanceCase[] = [
   {
     id: '6.4.1',
     title: '3 fragments, the 2nd makes the text invalid: 1007 without the 3rd',
-    chunkings: ['whole', 'bytes'],
     async run(t) {
       await t.peer.send([textFrame(FAIL_FAST_PARTS[0], false), pingFrame('part 1 taken')]);
       await expectPong(t.peer, 'part 1 taken');
@@ -106,7 +105,6 @@ const cases: ConformanceCase[] = [
   {
     id: '6.4.2',
     title: '3 fragments, the 2nd is the one bad byte: 1007 without the 3rd',
-    chunkings: ['whole', 'bytes'],
     async run(t) {
       const message = FAIL_FAST_MESSAGE;
       await t.peer.send([textFrame(message.subarray(0, FIRST_BAD_BYTE), false), pingFrame('part 1 taken')]);
@@ -118,7 +116,6 @@ const cases: ConformanceCase[] = [
   {
     id: '6.4.3',
     title: 'one frame sent in 3 parts, the 2nd makes it invalid: 1007 before the 3rd',
-    chunkings: ['whole', 'bytes'],
     async run(t) {
       const frame = t.peer.encode(textFrame(FAIL_FAST_MESSAGE));
       const headerLength = frame.length - FAIL_FAST_MESSAGE.length;
@@ -131,7 +128,6 @@ const cases: ConformanceCase[] = [
   {
     id: '6.4.4',
     title: 'one frame sent in 3 parts, the 2nd is the one bad byte: 1007 before the 3rd',
-    chunkings: ['whole', 'bytes'],
     async run(t) {
       const frame = t.peer.encode(textFrame(FAIL_FAST_MESSAGE));
       const badAt = frame.length - FAIL_FAST_MESSAGE.length + FIRST_BAD_BYTE;
@@ -157,6 +153,51 @@ const cases: ConformanceCase[] = [
       await expectFailure(t, 1007);
     },
   },
+  {
+    id: '6.x.3',
+    title: 'a 1 MiB text frame whose first 64 KiB end in a bad byte: 1007 without the rest of the frame',
+    async run(t) {
+      const prefix = Buffer.concat([Buffer.alloc(64 * 1024 - 1, 0x61), Buffer.from([0xff])]);
+      const frame = t.peer.encode({ opcode: Op.TEXT, payload: prefix, declaredLength: 1024 * 1024 });
+      await t.peer.send([frame]);
+      await expectFailure(t, 1007);
+    },
+  },
+  ...(
+    [
+      ['6.x.4', 100, 3],
+      ['6.x.5', 3, 100],
+    ] as const
+  ).map(
+    ([id, firstLength, secondLength]): ConformanceCase => ({
+      id,
+      title: `a 4-byte character cut between a ${firstLength}-byte and a ${secondLength}-byte fragment, one write each, is echoed`,
+      chunkings: ['frames', 'random'],
+      async run(t: CaseRun) {
+        const grinning = utf8('😀');
+        const message = Buffer.concat([
+          Buffer.alloc(firstLength - 2, 0x61),
+          grinning,
+          Buffer.alloc(secondLength - 2, 0x62),
+        ]);
+        const bad = Buffer.from(message);
+        bad[firstLength + 1] = 0x41;
+        await t.peer.send([
+          textFrame(message.subarray(0, firstLength), false),
+          continuation(message.subarray(firstLength)),
+        ]);
+        await expectMessage(t.peer, Op.TEXT, message);
+        // The same cut with the character's last byte broken: 1007.
+        const second = await t.openAnother();
+        await second.peer.send([
+          textFrame(bad.subarray(0, firstLength), false),
+          continuation(bad.subarray(firstLength)),
+        ]);
+        await expectFailure(second, 1007);
+        await closeNormally(t);
+      },
+    }),
+  ),
 ];
 
 for (const group of UTF8_GROUPS) {

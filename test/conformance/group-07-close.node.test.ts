@@ -191,7 +191,6 @@ const cases: ConformanceCase[] = [
   {
     id: '7.x.5',
     title: 'our side starts the closing handshake: close frame sent, the echo ends it cleanly',
-    chunkings: ['whole', 'bytes'],
     async run(t) {
       t.ours.ws.close(4001, 'bye');
       const close = await expectCloseFrame(t.peer, 'our close frame');

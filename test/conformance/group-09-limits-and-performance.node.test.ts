@@ -30,7 +30,7 @@ const FRAGMENT_SIZES = { all: [64, 256, KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * 
 const CHOPPED_BYTES = FULL ? MiB : 256 * KiB;
 const CHOP_SIZES = [64, 128, 256, 512, 1024, 2048];
 const ROUND_TRIP_SIZES = [0, 16, 64, 256, 1024, 4096];
-const ROUND_TRIPS = FULL ? 1000 : 200;
+const ROUND_TRIPS = FULL ? 1000 : 100;
 
 const LARGE_CASE_TIMEOUT_MS = 120_000;
 

@@ -35,6 +35,9 @@ export { Op };
 export const FULL = process.env.WASMSOCKET_FULL === '1';
 
 export type Role = 'server' | 'client';
+
+/** Every frame-level case runs in one write, one byte per write, and in writes of random sizes. */
+const DEFAULT_CHUNKINGS: readonly Chunking[] = ['whole', 'bytes', 'random'];
 export const ROLES: readonly Role[] = ['server', 'client'];
 
 /**
@@ -78,7 +81,7 @@ export interface ConformanceCase {
   id: string;
   /** What is sent and what must happen, in a line. */
   title: string;
-  /** The ways to cut the bytes into writes; default ['whole', 'bytes']. */
+  /** The ways to cut the bytes into writes; default ['whole', 'bytes', 'random']. */
   chunkings?: readonly Chunking[];
   /** Default both. */
   roles?: readonly Role[];
@@ -211,12 +214,14 @@ export function conformanceGroup(group: string, cases: readonly ConformanceCase[
           afterAll(async () => endpoint?.close());
           for (const testCase of cases) {
             if (testCase.roles !== undefined && !testCase.roles.includes(role)) continue;
-            for (const chunking of testCase.chunkings ?? ['whole', 'bytes']) {
+            for (const chunking of testCase.chunkings ?? DEFAULT_CHUNKINGS) {
               it(`${testCase.id} ${testCase.title} (${chunking})`, { timeout: testCase.timeoutMs }, async () => {
                 const runs: CaseRun[] = [];
                 const open = async (): Promise<CaseRun> => {
                   const { peer, ours } = await endpoint.open();
                   peer.chunking = chunking;
+                  // Each test cuts its bytes its own way, the same on every run.
+                  peer.randomSeed = seedOf(`${testCase.id} ${role} ${runs.length}`);
                   const run: CaseRun = { role, chunking, peer, ours, openAnother: open, rawServer: endpoint.rawServer };
                   runs.push(run);
                   return run;
@@ -259,6 +264,13 @@ export function conformanceGroup(group: string, cases: readonly ConformanceCase[
       }
     });
   }
+}
+
+/** A 32-bit seed from a name (FNV-1a), so a test's random cuts are the same on every run. */
+function seedOf(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0 || 1;
 }
 
 export function delay(ms: number): Promise<void> {

@@ -28,11 +28,16 @@ const MAX_HEAD_BYTES = 16 * 1024;
  * How a peer cuts what it sends into socket writes:
  * - 'whole': everything a call sends in one write;
  * - 'frames': one write per frame;
- * - 'bytes': one byte per write (see chopPlan for long inputs).
+ * - 'bytes': one byte per write (see chopPlan for long inputs);
+ * - 'random': writes of 1 to RANDOM_CHOP_MAX bytes, from a seeded generator (randomSeed), so that cuts
+ *   fall anywhere and, with the size-based backend, small and large reads (JS and WASM) alternate.
  * Between writes the peer waits one turn of the event loop, so the implementation, which runs in the
  * same process, reads each write on its own instead of finding them joined in the kernel's buffer.
  */
-export type Chunking = 'whole' | 'frames' | 'bytes';
+export type Chunking = 'whole' | 'frames' | 'bytes' | 'random';
+
+/** The largest write 'random' makes: beyond SCAN_WASM_MIN_BYTES (64), so both readers take turns. */
+const RANDOM_CHOP_MAX = 160;
 
 /** With 'bytes', inputs up to this size go entirely one byte per write. */
 const BYTEWISE_ALL_MAX = 4096;
@@ -68,6 +73,8 @@ export class RawPeer {
   readonly socket: Socket;
   /** How send() cuts its input when the call does not say. */
   chunking: Chunking = 'whole';
+  /** The state of the generator behind 'random' (xorshift32); set it to replay a run. */
+  randomSeed = 0x2545f491;
   readonly frames: ReceivedFrame[] = [];
   readonly events: PeerEvent[] = [];
   /** Every way the implementation's bytes broke RFC 6455 section 5, as found while parsing. */
@@ -125,7 +132,28 @@ export class RawPeer {
       await this.write(all);
       return;
     }
+    if (chunking === 'random') {
+      await this.sendChopped(all, this.randomChops(all.length));
+      return;
+    }
     await this.sendChopped(all, chopPlan(all.length));
+  }
+
+  /** Write sizes of 1 to RANDOM_CHOP_MAX bytes covering `length`. */
+  private randomChops(length: number): number[] {
+    const sizes: number[] = [];
+    let x = this.randomSeed >>> 0 || 1;
+    for (let covered = 0; covered < length; ) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      const size = 1 + (x % RANDOM_CHOP_MAX);
+      sizes.push(size);
+      covered += size;
+    }
+    this.randomSeed = x;
+    return sizes;
   }
 
   /** Writes `bytes` in pieces of the given sizes (the last repeats), one event-loop turn apart. */
