@@ -6,11 +6,12 @@
 // a zero byteLength: a cheaper test than comparing buffers on every call). Results are read only from
 // the regions the current call wrote, so no byte of an earlier call can surface.
 //
-// What a call costs besides the kernel (Node 20, reference machine): Uint8Array#set ~20 ns whatever the
-// size up to ~1 KiB, the call into WASM ~7 ns, a new view ~20 ns, and subarray() ~38 ns (it goes through
-// the species constructor). So pieces of caller data are viewed with `new Uint8Array(buffer, offset, n)`,
-// never subarray(), and the view of staging that copies results out is kept for the next call of the same
-// size (a run of equal sizes is the common case: one message size, or the staging size for large inputs).
+// What a call costs besides the kernel (Node 20, reference machine, CPU time): Uint8Array#set ~20 ns up
+// to ~1 KiB, the call into WASM ~5-7 ns, `new Uint8Array(buffer, offset, n)` ~20 ns given the buffer,
+// subarray() ~38 ns, and reading a typed array's .buffer ~20 ns (so a view of caller data costs the same
+// either way, and subarray() is kept for those). Views of linear memory are made from the buffer held
+// here, and the one that copies results out of staging is kept for the next call of the same size (a run
+// of equal sizes is the common case: one message size, or the staging size for large inputs).
 
 import { type KernelExports, Slot, type WasmVariant } from './exports.js';
 
@@ -38,9 +39,9 @@ export interface ScanTarget {
 
 const SCAN_PARTIAL = 1;
 
-/** data[start, start+n): data itself when that is all of it, else a new view (cheaper than subarray()). */
+/** data[start, start+n): data itself when that is all of it, else a view. */
 function piece(data: Uint8Array, start: number, n: number): Uint8Array {
-  return n === data.length ? data : new Uint8Array(data.buffer, data.byteOffset + start, n);
+  return n === data.length ? data : data.subarray(start, start + n);
 }
 
 export class WasmKernels {
@@ -57,6 +58,7 @@ export class WasmKernels {
   private readonly slotsPtr: number;
   private readonly tablePtr: number;
   private readonly tableWords: number;
+  private buffer: ArrayBuffer;
   private bytes: Uint8Array;
   private slotWords: Uint32Array;
   private slotFloats: Float64Array;
@@ -76,6 +78,7 @@ export class WasmKernels {
     this.tablePtr = wasm.FRAME_TABLE_PTR.value;
     this.tableWords = (wasm.FRAME_TABLE_CAPACITY.value * wasm.FRAME_ENTRY_SIZE.value) / 4;
     const buffer = wasm.memory.buffer;
+    this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
     this.slotWords = new Uint32Array(buffer, this.slotsPtr, 16);
     this.slotFloats = new Float64Array(buffer, this.slotsPtr, 8);
@@ -87,6 +90,7 @@ export class WasmKernels {
   private memory(): Uint8Array {
     if (this.bytes.byteLength === 0) {
       const buffer = this.wasm.memory.buffer;
+      this.buffer = buffer;
       this.bytes = new Uint8Array(buffer);
       this.slotWords = new Uint32Array(buffer, this.slotsPtr, 16);
       this.slotFloats = new Float64Array(buffer, this.slotsPtr, 8);
@@ -105,7 +109,8 @@ export class WasmKernels {
     let view = this.stagingOut;
     // A view over a detached (grown) buffer has length 0, so this also catches growth.
     if (view.length !== n) {
-      view = new Uint8Array(this.wasm.memory.buffer, this.stagingPtr, n);
+      this.memory();
+      view = new Uint8Array(this.buffer, this.stagingPtr, n);
       this.stagingOut = view;
     }
     return view;
@@ -227,7 +232,7 @@ export class WasmKernels {
   /** Copies memory[from, from+len) back into data at `at` (used to return unmasked bytes in place). */
   copyOut(from: number, len: number, data: Uint8Array, at: number): void {
     this.memory();
-    data.set(new Uint8Array(this.wasm.memory.buffer, from, len), at);
+    data.set(new Uint8Array(this.buffer, from, len), at);
   }
 
   /** Where staging begins in linear memory (table offsets minus this are offsets into what was staged). */

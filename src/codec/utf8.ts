@@ -125,21 +125,17 @@ export function validateUtf8Js(bytes: Uint8Array, start: number, end: number, st
     utf8Outcome.state = UTF8_REJECT;
     return start;
   }
-  // Four bytes per iteration, with one test for REJECT (which no byte leaves); four ASCII bytes in
-  // ACCEPT need no steps at all.
+  // Four bytes per iteration, with one test for REJECT (which no byte leaves: on it, the byte loop below
+  // finds which of the four); four ASCII bytes in ACCEPT need no steps at all.
   for (const last = end - 4; i <= last; i += 4) {
     const b0 = bytes[i];
     const b1 = bytes[i + 1];
     const b2 = bytes[i + 2];
     const b3 = bytes[i + 3];
     if (((b0 | b1 | b2 | b3) & 0x80) === 0 && (s & STATE_BITS) === State.ACCEPT) continue;
-    const before = s;
-    s = rows[b3] >> (rows[b2] >> (rows[b1] >> (rows[b0] >> s)));
-    if ((s & STATE_BITS) === State.REJECT) {
-      s = before;
-      end = i + 4;
-      break;
-    }
+    const next = rows[b3] >> (rows[b2] >> (rows[b1] >> (rows[b0] >> s)));
+    if ((next & STATE_BITS) === State.REJECT) break;
+    s = next;
   }
   for (; i < end; i++) {
     s = rows[bytes[i]] >> s;
