@@ -54,7 +54,7 @@ interface PageApi {
   openSocket(path: string, protocols: string[]): Promise<globalThis.WebSocket>;
   nextMessage(socket: globalThis.WebSocket): Promise<string | ArrayBuffer>;
   whenClosed(socket: globalThis.WebSocket): Promise<{ code: number; reason: string; wasClean: boolean }>;
-  pattern(length: number, seed: number): Uint8Array;
+  pattern(length: number, seed: number): Uint8Array<ArrayBuffer>;
 }
 
 interface ServerSide {
@@ -94,7 +94,7 @@ beforeAll(async () => {
     connections.push({
       ws,
       request,
-      session: (ws._socket as unknown as ServerHttp2Stream).session,
+      session: (ws._socket as unknown as ServerHttp2Stream).session as ServerHttp2Session | undefined,
       closed: new Promise((resolve) =>
         ws.on('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
       ),
