@@ -3,8 +3,8 @@
 // one after another (9.7, 9.8), each echoed exactly. CI runs reduced sizes; WASMSOCKET_FULL=1 (npm run
 // test:full) runs Autobahn's: messages up to 16 MiB, a 4 MiB message in fragments of 64 B to 4 MiB, 1 MiB
 // in writes of 64-2048 bytes, 1000 round trips per size.
-// After them, the limits Autobahn leaves out: maxPayload (1009, found from the frame header alone) and
-// the 64-bit length whose most significant bit must be 0 (section 5.2).
+// After them, the limits Autobahn leaves out: maxPayload (1009, found from the frame header alone),
+// maxFragments (1008), and the 64-bit length whose most significant bit must be 0 (section 5.2).
 
 import {
   type CaseRun,
@@ -136,8 +136,9 @@ function cases(): ConformanceCase[] {
 
 conformanceGroup('Autobahn 9: limits and performance', cases());
 
-/** The maxPayload both our server and our client get in the limit cases. */
+/** The maxPayload and maxFragments both our server and our client get in the limit cases. */
 const LIMIT = 64 * KiB;
+const FRAGMENT_LIMIT = 1000;
 
 /** A frame header alone (section 5.2), declaring `length` bytes with the 64-bit form; masked for a client. */
 function bareHeader(t: CaseRun, opcode: number, high: number, low: number): Buffer {
@@ -192,9 +193,37 @@ const limitCases: ConformanceCase[] = [
       await expectFailure(t, 1002);
     },
   },
+  {
+    id: '9.x.6',
+    title: `text in exactly maxFragments (${FRAGMENT_LIMIT}) fragments is echoed`,
+    chunkings: ['whole'],
+    async run(t) {
+      await t.peer.send(fragmentsOf('f', FRAGMENT_LIMIT));
+      await expectMessage(t.peer, Op.TEXT, 'f'.repeat(FRAGMENT_LIMIT));
+      await closeNormally(t);
+    },
+  },
+  {
+    id: '9.x.7',
+    title: `text in maxFragments + 1 fragments fails the connection with 1008 (policy)`,
+    chunkings: ['whole'],
+    async run(t) {
+      await t.peer.send(fragmentsOf('f', FRAGMENT_LIMIT + 1));
+      await expectFailure(t, 1008);
+    },
+  },
 ];
 
-conformanceGroup('wasmsocket limits (maxPayload 64 KiB)', limitCases, {
-  serverOptions: { maxPayload: LIMIT },
-  clientOptions: { maxPayload: LIMIT },
+/** One text message of `count` frames, each carrying `piece`. */
+function fragmentsOf(piece: string, count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    opcode: i === 0 ? Op.TEXT : Op.CONTINUATION,
+    payload: piece,
+    fin: i === count - 1,
+  }));
+}
+
+conformanceGroup(`wasmsocket limits (maxPayload ${sizeName(LIMIT)}, maxFragments ${FRAGMENT_LIMIT})`, limitCases, {
+  serverOptions: { maxPayload: LIMIT, maxFragments: FRAGMENT_LIMIT },
+  clientOptions: { maxPayload: LIMIT, maxFragments: FRAGMENT_LIMIT },
 });
