@@ -21,6 +21,8 @@ import { TLS_CERT, TLS_KEY } from './tls-fixture.ts';
 export interface Accepted {
   ws: WebSocket;
   request: IncomingMessage;
+  /** The 'error' events the WebSocket emitted (a protocol error carries its closeCode). */
+  errors: (Error & { closeCode?: number })[];
   closed: Promise<{ code: number; reason: string }>;
 }
 
@@ -68,12 +70,13 @@ export async function startH2Endpoint(options: EndpointOptions): Promise<H2Endpo
   let taken = 0;
   let wake: (() => void) | null = null;
   wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
-    ws.on('error', () => {});
+    const errors: (Error & { closeCode?: number })[] = [];
+    ws.on('error', (error: Error) => errors.push(error));
     if (echo) ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
     const closed = new Promise<{ code: number; reason: string }>((resolve) =>
       ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
     );
-    accepted.push({ ws, request, closed });
+    accepted.push({ ws, request, errors, closed });
     wake?.();
   });
   await within(
