@@ -45,7 +45,7 @@ export class H2RawPeer {
   aborted = false;
   /** Resolves when the stream is closed (both ends, or a reset). */
   readonly streamClosed: Promise<void>;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private messageOpcode = 0;
   private messageParts: Buffer[] = [];
   private closeSeen = false;
