@@ -1,0 +1,55 @@
+// The benchmark page: bench/browser/run.js loads it in headless Chromium and calls window.bench.describe()
+// once, then window.bench.run(id) for each measure, printing the results in Node. The page does the timing;
+// the driver only collects. Progress goes out through window.benchProgress, which the driver exposes.
+
+import { activeBackend, ready } from 'wasmsocket/codec';
+import { framesMeasure } from './frames.js';
+import { maskMeasure } from './mask.js';
+import { sinkValue } from './measure.js';
+import { runMeasure } from './run-measure.js';
+import { utf8Measure } from './utf8.js';
+
+const SUITE = 'browser';
+const MEASURES = [maskMeasure, utf8Measure('ascii'), utf8Measure('mixed'), framesMeasure];
+
+/** The smallest step performance.now() shows here (5 µs when cross-origin isolated, else 100 µs). */
+function clockStepMs() {
+  let smallest = Number.POSITIVE_INFINITY;
+  let last = performance.now();
+  for (let seen = 0; seen < 20; ) {
+    const now = performance.now();
+    if (now !== last) {
+      smallest = Math.min(smallest, now - last);
+      last = now;
+      seen++;
+    }
+  }
+  return smallest;
+}
+
+const progress = (label, done, total) => window.benchProgress?.(label, done, total);
+
+window.bench = {
+  async describe() {
+    await ready;
+    return {
+      userAgent: navigator.userAgent,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      clockStepMs: clockStepMs(),
+      autoBackend: activeBackend(),
+      measures: MEASURES.map(({ id, title, cases, series }) => ({
+        id,
+        title,
+        cells: cases.length * series.length,
+      })),
+    };
+  },
+  async run(id) {
+    await ready;
+    const measure = MEASURES.find((m) => m.id === id);
+    if (measure === undefined) throw new Error(`bench: no measure ${id}`);
+    return runMeasure(SUITE, measure, progress);
+  },
+  sinkValue,
+};
