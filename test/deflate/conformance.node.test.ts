@@ -38,8 +38,10 @@ describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))
       for (const size of MESSAGE_SIZES) {
         for (const { opcode, make } of kinds) {
           const data = make(size);
-          // Twice: with context takeover the second copy compresses to back-references into the first.
-          for (let copy = 0; copy < 2; copy++) {
+          // Twice where the window holds all of it: with context takeover the second copy compresses to
+          // back-references into the first (a 15-bit window reaches 32 KiB back).
+          const copies = size <= 16384 ? 2 : 1;
+          for (let copy = 0; copy < copies; copy++) {
             peer.end.sendFrame({ opcode, rsv: RSV1, payload: await peer.deflater.compress(data) });
             const echoed = await peer.ours.next();
             expect(echoed.opcode).toBe(opcode);

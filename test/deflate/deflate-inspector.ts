@@ -34,32 +34,32 @@ const END_OF_BLOCK = 256;
 
 class BitReader {
   private at = 0;
-  private bit = 0;
+  /** Bits read from the input and not yet used, least significant first, and how many. */
+  private bitBuffer = 0;
+  private bitCount = 0;
   private readonly bytes: Uint8Array;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
   }
 
-  /** `count` bits, least significant first (section 3.1.1). */
+  /** `count` (at most 16) bits, least significant first (section 3.1.1). */
   bits(count: number): number {
-    let value = 0;
-    for (let i = 0; i < count; i++) {
+    while (this.bitCount < count) {
       if (this.at >= this.bytes.length) throw new RangeError('DEFLATE data ended inside a block');
-      value |= ((this.bytes[this.at] >> this.bit) & 1) << i;
-      if (++this.bit === 8) {
-        this.bit = 0;
-        this.at++;
-      }
+      this.bitBuffer |= this.bytes[this.at++] << this.bitCount;
+      this.bitCount += 8;
     }
+    const value = this.bitBuffer & ((1 << count) - 1);
+    this.bitBuffer >>>= count;
+    this.bitCount -= count;
     return value;
   }
 
+  /** Drops the rest of the current byte (the buffer never holds more than the byte being read). */
   alignToByte(): void {
-    if (this.bit !== 0) {
-      this.bit = 0;
-      this.at++;
-    }
+    this.bitBuffer = 0;
+    this.bitCount = 0;
   }
 
   byte(): number {
@@ -67,8 +67,9 @@ class BitReader {
     return this.bytes[this.at++];
   }
 
+  /** True when every bit has been read, at a byte boundary. */
   get exhausted(): boolean {
-    return this.at >= this.bytes.length;
+    return this.at >= this.bytes.length && this.bitCount === 0;
   }
 }
 

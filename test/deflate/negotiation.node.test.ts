@@ -30,7 +30,7 @@ const PROBE = Buffer.concat([
   noiseBytes(400, 'a'),
   noiseBytes(3000, 'b'),
   noiseBytes(3000, 'b'),
-  Buffer.from(jsonLikeText(4000, 13)),
+  Buffer.from(jsonLikeText(1000, 13)),
 ]);
 
 interface Offer {
@@ -64,6 +64,13 @@ const ALL_OFFERS: Offer[] = [false, true].flatMap((serverNoContextTakeover) =>
       })),
     ),
   ),
+);
+
+/** A sample of ALL_OFFERS for the runs with server limits: window bits 8, 12 and 15 only (80 offers). */
+const SAMPLED_OFFERS = ALL_OFFERS.filter(
+  (offer) =>
+    [null, 8, 12, 15].includes(offer.serverMaxWindowBits) &&
+    [null, true, 8, 12, 15].includes(offer.clientMaxWindowBits),
 );
 
 /**
@@ -103,13 +110,13 @@ interface Limits {
 
 describe.each(MEMORY)('our server, %s memory: Autobahn 13 offers', (memory) => {
   it.each([
-    ['default options', {} as Limits],
-    ['serverMaxWindowBits 10, clientMaxWindowBits 9', { server: 10, client: 9 }],
-  ])('answers all 360 single offers by the RFC and keeps to each agreement (%s)', async (_name, limits) => {
+    ['all 360 single offers', 'default options', ALL_OFFERS, {} as Limits],
+    ['80 single offers', 'serverMaxWindowBits 10, clientMaxWindowBits 9', SAMPLED_OFFERS, { server: 10, client: 9 }],
+  ])('answers %s by the RFC and keeps to each agreement (%s)', async (_count, _name, offers, limits) => {
     const deflate: PerMessageDeflateOptions = {};
     if (limits.server !== undefined) deflate.serverMaxWindowBits = limits.server;
     if (limits.client !== undefined) deflate.clientMaxWindowBits = limits.client;
-    for (const offer of ALL_OFFERS) {
+    for (const offer of offers) {
       const header = offerHeader(offer);
       const peer = await openPeer({ role: 'server', memory, offer: header, deflate });
       checkResponse(peer.agreement, peer.response, offer, memory, limits);
@@ -159,12 +166,8 @@ describe.each(MEMORY)('our server, %s memory: Autobahn 13 offers', (memory) => {
       return [name, ...ours, ...params.filter((param) => !ours.includes(param))].join('; ');
     };
     expect(peer.response).toBe(withShared(expected));
-    peer.end.sendFrame({
-      opcode: OPCODE.TEXT,
-      rsv: RSV1,
-      payload: await peer.deflater.compress(PROBE.subarray(-4000)),
-    });
-    expect((await peer.ours.next()).data.equals(PROBE.subarray(-4000))).toBe(true);
+    peer.end.sendFrame({ opcode: OPCODE.BINARY, rsv: RSV1, payload: await peer.deflater.compress(PROBE) });
+    expect((await peer.ours.next()).data.equals(PROBE)).toBe(true);
   });
 });
 
