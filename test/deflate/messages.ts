@@ -32,21 +32,23 @@ export function noiseBytes(length: number, seed = 'deflate'): Buffer {
  */
 export function jsonLikeText(length: number, seed = 0): string {
   const noise = noiseBytes(Math.max(16, length >> 3), `json ${seed}`);
-  let text = '';
-  for (let i = 0; Buffer.byteLength(text) < length; i++) {
+  const records: string[] = [];
+  for (let i = 0, bytes = 0; bytes < length; i++) {
     const n = noise[i % noise.length];
-    text += `{"id":${seed * 1_000_000 + i},"name":"user-${n}","city":"Zürich ✓","score":${n * 7},"tag":"😀${n % 13}"},`;
+    const record = `{"id":${seed * 1_000_000 + i},"name":"user-${n}","city":"Zürich ✓","score":${n * 7},"tag":"😀${n % 13}"},`;
+    records.push(record);
+    bytes += Buffer.byteLength(record);
   }
-  return truncateUtf8(text, length);
+  return truncateUtf8(records.join(''), length);
 }
 
 /** The longest prefix of `text` of at most `length` UTF-8 bytes that ends on a character, padded with 'x'. */
 function truncateUtf8(text: string, length: number): string {
-  let cut = text;
-  while (Buffer.byteLength(cut) > length) cut = cut.slice(0, -1);
-  // A high surrogate alone at the end would encode as U+FFFD: drop it too.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return cut + 'x'.repeat(length - Buffer.byteLength(cut));
+  const bytes = Buffer.from(text);
+  let end = Math.min(length, bytes.length);
+  // Back off to the first byte of the character that straddles the cut (continuation bytes are 10xxxxxx).
+  while (end < bytes.length && end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString() + 'x'.repeat(length - end);
 }
 
 /** Binary that compresses well and has back-references at many distances: noise blocks, repeated. */
