@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { baselineOf, expectEchoes, expectHealthy } from './support/health.ts';
-import { RawClient, requestStatus, upgradeRequest, VALID_KEY } from './support/raw-client.ts';
+import { clientFrame, Op, RawClient, requestStatus, upgradeRequest, VALID_KEY } from './support/raw-client.ts';
 import { type Memory, ServerProcess, stopAllServers } from './support/server-process.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 200;
@@ -172,8 +172,15 @@ describe('slow and silent clients (handshakeTimeout 200 ms)', () => {
 
   it('a client that completes the upgrade and then dribbles a frame is not dropped by the handshake deadline', async () => {
     const client = await RawClient.upgrade(server.port);
-    // Past the handshake deadline, the connection belongs to the WebSocket, which has no such timer.
-    await new Promise((resolve) => setTimeout(resolve, HANDSHAKE_TIMEOUT_MS * 3));
+    // Past the handshake deadline the connection belongs to the WebSocket, which has no such timer: a
+    // frame sent a byte every 50 ms (over three deadlines) is read and echoed.
+    const frame = clientFrame({ opcode: Op.TEXT, payload: 'slow but fine' });
+    for (const byte of frame) {
+      client.write(Uint8Array.of(byte));
+      await new Promise((resolve) => setTimeout(resolve, (HANDSHAKE_TIMEOUT_MS * 3) / frame.length));
+    }
+    await client.until(() => client.frames.some((f) => f.opcode === Op.TEXT), 'the echo');
+    expect(client.frames.find((f) => f.opcode === Op.TEXT)?.payload.toString()).toBe('slow but fine');
     expect(client.closed).toBe(false);
     client.destroy();
   });
