@@ -16,14 +16,15 @@ export const ECHO_BUDGET = Object.freeze({
   roundMs: Number(process.env.BENCH_ECHO_ROUND_MS ?? 2_000),
 });
 
+// Labels stay short (they are chart axis labels too); the suite's header says what each case sends.
 // Large messages keep fewer bytes in flight: 100 x 1 MiB on each of 64 connections would measure memory
 // pressure, not the data path. 4 MiB (64 KiB) and 8 MiB (1 MiB) in flight keep both ends busy.
 export const ECHO_CASES = [
-  { id: 'text-32-c1', label: '32 B text, 1 conn x 100', size: 32, binary: false, connections: 1, inFlight: 100 },
-  { id: 'text-32-c16', label: '32 B text, 16 conn x 100', size: 32, binary: false, connections: 16, inFlight: 100 },
+  { id: 'text-32-c1', label: '32 B, 1 conn', size: 32, binary: false, connections: 1, inFlight: 100 },
+  { id: 'text-32-c16', label: '32 B, 16 conn', size: 32, binary: false, connections: 16, inFlight: 100 },
   {
     id: 'text-32-c64',
-    label: '32 B text, 64 conn x 100',
+    label: '32 B, 64 conn',
     size: 32,
     binary: false,
     connections: 64,
@@ -32,14 +33,14 @@ export const ECHO_CASES = [
   },
   {
     id: 'binary-64k',
-    label: '64 KiB binary, 16 conn x 4',
+    label: '64 KiB, 16 conn',
     size: 64 * KIB,
     binary: true,
     connections: 16,
     inFlight: 4,
     clientComparison: true,
   },
-  { id: 'binary-1m', label: '1 MiB binary, 4 conn x 2', size: MIB, binary: true, connections: 4, inFlight: 2 },
+  { id: 'binary-1m', label: '1 MiB, 4 conn', size: MIB, binary: true, connections: 4, inFlight: 2 },
 ];
 
 /** client library -> server kind. The ws client is the default load generator, so the client is constant. */

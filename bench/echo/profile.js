@@ -1,12 +1,13 @@
-// A CPU profile of an echo server under the 32 B / 64 connections x 100 in flight load of the echo suite
-// (not part of `npm run bench`: profiling slows the server down, so its figures are not comparable).
+// A CPU profile of an echo server under one load of the echo suite, by default 32 B / 64 connections x 100
+// in flight (not part of `npm run bench`: profiling slows the server down, so its figures are not
+// comparable).
 //
-//   node bench/echo/profile.js [--server ours|ws|ws-js] [--seconds 8] [--top 30]
+//   node bench/echo/profile.js [--server ours|ws|ws-js] [--case text-32-c64|binary-64k|...] [--seconds 8] [--top 30]
 //
 // Starts the server with `node --cpu-prof`, drives it with the ws-client load generator (1 s warm-up, then
 // the given seconds), stops it with SIGTERM (the profile is written as it exits), and prints self time per
-// function and per origin. Writes bench/results/profiles/echo-<server>.cpuprofile (open it in Chrome
-// DevTools or speedscope) and echo-<server>.md.
+// function and per origin. Writes bench/results/profiles/echo-<server>-<case>.cpuprofile (open it in
+// Chrome DevTools or speedscope) and echo-<server>-<case>.md.
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,23 +17,27 @@ import { stopAll } from './processes.js';
 import { startEchoServer } from './servers.js';
 
 const PROFILE_DIR = new URL('../results/profiles/', import.meta.url);
-const PROFILED_CASE = ECHO_CASES.find((c) => c.id === 'text-32-c64');
 const WARMUP_MS = 1_000;
 const PROFILE_WRITE_TIMEOUT_MS = 15_000;
 
 const { values } = parseArgs({
   options: {
     server: { type: 'string', default: 'ours' },
+    case: { type: 'string', default: 'text-32-c64' },
     seconds: { type: 'string', default: '8' },
     top: { type: 'string', default: '30' },
   },
 });
 const kind = values.server;
+const PROFILED_CASE = ECHO_CASES.find((c) => c.id === values.case);
+if (PROFILED_CASE === undefined) {
+  throw new RangeError(`--case must be one of ${ECHO_CASES.map((c) => c.id).join(', ')} (got ${values.case})`);
+}
 const seconds = Number(values.seconds);
 if (!(seconds > 0 && seconds <= 120)) throw new RangeError('--seconds must be in (0, 120]');
 
 mkdirSync(PROFILE_DIR, { recursive: true });
-const profileName = `echo-${kind}.cpuprofile`;
+const profileName = `echo-${kind}-${PROFILED_CASE.id}.cpuprofile`;
 const profileUrl = new URL(profileName, PROFILE_DIR);
 rmSync(profileUrl, { force: true });
 
@@ -86,5 +91,5 @@ const markdown = [
   cpuProfileMarkdown(summary, 'Self time', Number(values.top)),
   '',
 ].join('\n');
-writeFileSync(new URL(`echo-${kind}.md`, PROFILE_DIR), markdown);
+writeFileSync(new URL(`echo-${kind}-${PROFILED_CASE.id}.md`, PROFILE_DIR), markdown);
 process.stdout.write(markdown);

@@ -53,6 +53,7 @@ const rateMeasure = spreadMeasure({
   unit: 'k msgs/s',
   divide: 1e3,
   caseLabel: 'messages',
+  chart: 'lines',
   cases: ECHO_CASES,
   series: SERVER_SERIES,
   ratios: [
@@ -73,6 +74,7 @@ const throughputMeasure = spreadMeasure({
   title: 'echoed payload bytes per second, ws client',
   unit: 'MB/s',
   caseLabel: 'messages',
+  chart: 'lines',
   cases: ECHO_CASES,
   series: SERVER_SERIES,
   ratios: [
@@ -89,6 +91,7 @@ const serverCpuMeasure = spreadMeasure({
   unit: 'CPU-µs/msg',
   better: 'lower',
   caseLabel: 'messages',
+  chart: 'lines',
   cases: ECHO_CASES,
   series: SERVER_SERIES,
   ratios: [
@@ -113,6 +116,7 @@ const clientRateMeasure = spreadMeasure({
   unit: 'k msgs/s',
   divide: 1e3,
   caseLabel: 'messages',
+  chart: 'lines',
   cases: CLIENT_CASES,
   series: CLIENT_SERIES,
   ratios: [
@@ -130,6 +134,7 @@ const clientCpuMeasure = spreadMeasure({
   unit: 'CPU-µs/msg',
   better: 'lower',
   caseLabel: 'messages',
+  chart: 'lines',
   cases: CLIENT_CASES,
   series: CLIENT_SERIES,
   ratios: [
@@ -142,6 +147,10 @@ const clientCpuMeasure = spreadMeasure({
 
 function environment() {
   return { ...codecEnvironment(), loadAverage: loadavg(), budget: ECHO_BUDGET };
+}
+
+function describeCase(c) {
+  return `${c.label} = ${c.binary ? 'binary' : 'text'} messages, ${c.connections} x ${c.inFlight} in flight`;
 }
 
 function header() {
@@ -157,7 +166,7 @@ function header() {
       '(dist/src/cli.js), ws 8 echo (bench/echo/ws-echo-server.js) with bufferutil and with ' +
       'WS_NO_BUFFER_UTIL=1, each its own process; the load generator is a third process (ws client unless ' +
       'the row says otherwise), over 127.0.0.1. Messages in flight per connection are kept constant: a new one ' +
-      `is sent for each echo. ${sessionCount()} sessions, about ${seconds.toFixed(0)} s. Load average at the ` +
+      `is sent for each echo. Cases: ${ECHO_CASES.map(describeCase).join('; ')}. ${sessionCount()} sessions, about ${seconds.toFixed(0)} s. Load average at the ` +
       `start: ${loadavg()
         .map((v) => v.toFixed(2))
         .join(' ')}.`,

@@ -14,7 +14,10 @@ const MIB = 1024 * KIB;
 
 let rounds = [];
 let running = null;
-const notes = [];
+const notes = [
+  'Deltas per connection: resident = VmRSS; JS heap = heapUsed; external + buffers = memoryUsage().external ' +
+    '(which includes arrayBuffers: typed arrays allocated outside the V8 heap).',
+];
 
 async function load(progress) {
   running ??= runIdleConnections(progress).then((result) => {
@@ -32,9 +35,9 @@ async function load(progress) {
 }
 
 const CASES = [
-  { id: 'rss', label: 'resident (VmRSS delta)', figure: 'rssPerConnection' },
-  { id: 'heap', label: 'JS heap (heapUsed delta)', figure: 'heapPerConnection' },
-  { id: 'external', label: 'external + array buffers delta', figure: 'externalPerConnection' },
+  { id: 'rss', label: 'resident (VmRSS)', figure: 'rssPerConnection' },
+  { id: 'heap', label: 'JS heap (heapUsed)', figure: 'heapPerConnection' },
+  { id: 'external', label: 'external + buffers', figure: 'externalPerConnection' },
 ];
 
 const memoryMeasure = spreadMeasure({
