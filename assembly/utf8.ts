@@ -270,12 +270,6 @@ function validateSimd(ptr: usize, len: usize, state: u32): i32 {
     return finish(state, dfaStoppedAt, start);
   }
 
-  // Up to 32 bytes of ASCII (short chat and JSON messages): two loads cover them all, and nothing else
-  // is needed (the constants below cost more than this test).
-  if (end - ptr <= 32 && i8x16.bitmask(v128.or(v128.load(ptr), v128.load(end - 16))) == 0) {
-    return finish(S_ACCEPT, end, start);
-  }
-
   const firstHigh = v128.load(simdConstants, FIRST_HIGH);
   const firstLow = v128.load(simdConstants, FIRST_LOW);
   const secondHigh = v128.load(simdConstants, SECOND_HIGH);
@@ -360,7 +354,14 @@ export function validateUtf8At(ptr: usize, len: usize, state: u32): i32 {
   state = (state ^ S_ACCEPT) & STATE_BITS;
   if (state == S_REJECT) return finish(state, ptr, ptr);
   if (ASC_FEATURE_SIMD) {
-    if (len >= 16) return validateSimd(ptr, len, state);
+    if (len >= 16) {
+      // 16-32 bytes of ASCII at a code point boundary (short chat and JSON messages): two loads cover
+      // them all, and nothing else is needed (validateSimd's setup costs more than this test).
+      if (state == S_ACCEPT && len <= 32 && i8x16.bitmask(v128.or(v128.load(ptr), v128.load(ptr + len - 16))) == 0) {
+        return finish(S_ACCEPT, ptr + len, ptr);
+      }
+      return validateSimd(ptr, len, state);
+    }
   }
   state = dfaRun(ptr, ptr + len, state);
   return finish(state, dfaStoppedAt, ptr);
