@@ -119,8 +119,11 @@ export async function runBroadcast(progress, budget = BROADCAST_BUDGET) {
     progress.end();
     const receivers = {};
     for (const [library, side] of Object.entries(sides)) {
-      receivers[library] = await side.receivers.request({ type: 'stats' }, 15_000);
-      receivers[library].serverErrors = side.server.stderrMatching(/error|exception|uncaught/i).slice(-5);
+      const { id, ok, ...stats } = await side.receivers.request({ type: 'stats' }, 15_000);
+      receivers[library] = {
+        ...stats,
+        serverErrors: side.server.stderrMatching(/error|exception|uncaught/i).slice(-5),
+      };
     }
     for (const side of Object.values(sides)) await side.receivers.request({ type: 'release' }, HOLD_TIMEOUT_MS);
     return { runs, missing, receivers };
