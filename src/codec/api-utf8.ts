@@ -5,11 +5,12 @@ import { hostIsUtf8 } from './host-utf8.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from './utf8.js';
 
 /**
- * From this size up, Node's buffer.isUtf8 (simdutf) is used: its ~45 ns call costs less than the wrapper's
- * copy into linear memory plus checks, and it outruns the JS DFA on anything but short ASCII. bench/codec,
- * 2026-11-25 (2 cores, Node 20.20.2): isUtf8 over the better of the JS DFA and the WASM wrapper was 0.91x
- * at 16 B and 1.2x at 32 B on ASCII, 1.8x at 16 B and 1.7x-6x above on mixed text. (The WASM validator
- * wins only on bytes already in linear memory: the batch scanner.)
+ * From this size up, Node's buffer.isUtf8 (simdutf) is used: its call costs ~45-55 ns flat up to 256 B,
+ * less than the wrapper's copy into linear memory plus checks, and from here less than the JS DFA. Below
+ * it the shift-DFA twin wins. isValidUtf8 with setBackend('js') against buffer.isUtf8, CPU time per call,
+ * 2026-11-25 (2 cores, Node 20.20.2): mixed text 20 vs 52 ns at 16 B, 47 vs 52 at 24 B, 58 vs 51 at 32 B,
+ * 78 vs 54 at 48 B; ASCII 16 vs 47 at 16 B, 37 vs 47 at 24 B, 42 vs 46 at 32 B, 54 vs 48 at 48 B. (The WASM
+ * validator wins only on bytes already in linear memory: the batch scanner.)
  */
 export const HOST_UTF8_MIN_BYTES = 32;
 

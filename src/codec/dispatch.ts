@@ -11,16 +11,19 @@ import { xorMaskIntoJs, xorMaskJs } from './mask.js';
 import { utf8Outcome, validateUtf8Js } from './utf8.js';
 
 /**
- * Below this many bytes masking stays in JS. bench/codec mask table, 2026-11-25 (2 cores, Node 20.20.2):
- * setBackend('wasm-simd') over setBackend('js') was 0.65x at 64 B and 1.18x at 128 B, rising to 3.8x at
- * 512 B; a wrapper call costs ~140 ns (two copies and a view), the JS loop ~4 ns per 4 bytes.
+ * Below this many bytes masking stays in JS. unmask with setBackend('js') against setBackend('wasm-simd'),
+ * CPU time per call, 2026-11-25 (2 cores, Node 20.20.2, machine shared so wall time was unusable): 62 vs
+ * 75 ns at 64 B, 73-77 vs 78 at 80 B, 84 vs 80 at 96 B, 96-98 vs 78-86 at 112 B, 107-110 vs 79 at 128 B.
+ * The wrapper costs ~75 ns flat up to ~128 B (two copies of ~20 ns each, the call, the argument checks);
+ * the JS byte loop ~0.9 ns per byte. (It was 128 B while the wrapper cost ~140 ns.)
  */
 export const MASK_WASM_MIN_BYTES = 96;
 /**
  * Below this many bytes UTF-8 validation stays in JS (the streaming validator, the scanner's large frames
- * and runtimes without a host validator; isValidUtf8 in Node prefers HOST_UTF8_MIN_BYTES). bench/codec,
- * 2026-11-25: WASM through the wrapper over the JS DFA was 0.76x at 32 B and 1.01x at 64 B on ASCII, and
- * 1.2x-2.6x from 16 B up on mixed text, so 64 B is where it stops losing on either.
+ * and runtimes without a host validator; isValidUtf8 in Node prefers HOST_UTF8_MIN_BYTES). isValidUtf8
+ * with setBackend('js') against setBackend('wasm-simd'), CPU time per call, 2026-11-25: mixed text 78 vs
+ * 72 ns at 48 B and 98 vs 69 at 64 B; ASCII 54 vs 60 at 48 B, 67 vs 68 at 64 B, 93 vs 66 at 96 B. With the
+ * shift-DFA twin (~1 GB/s on mixed text, 5x the old one) JS no longer loses on mixed text at 16-32 B.
  */
 export const UTF8_WASM_MIN_BYTES = 64;
 
