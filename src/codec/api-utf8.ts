@@ -6,11 +6,12 @@ import { UTF8_ACCEPT, UTF8_REJECT } from './utf8.js';
 
 /**
  * From this size up, Node's buffer.isUtf8 (simdutf) is used: its call costs ~45-55 ns flat up to 256 B,
- * less than the wrapper's copy into linear memory plus checks, and from here less than the JS DFA. Below
- * it the shift-DFA twin wins. isValidUtf8 with setBackend('js') against buffer.isUtf8, CPU time per call,
- * 2026-11-25 (2 cores, Node 20.20.2): mixed text 20 vs 52 ns at 16 B, 47 vs 52 at 24 B, 58 vs 51 at 32 B,
- * 78 vs 54 at 48 B; ASCII 16 vs 47 at 16 B, 37 vs 47 at 24 B, 42 vs 46 at 32 B, 54 vs 48 at 48 B. (The WASM
- * validator wins only on bytes already in linear memory: the batch scanner.)
+ * less than the wrapper's copy into linear memory plus checks, and from here about what the JS DFA costs.
+ * Below it the shift-DFA twin wins. bench/codec, 2026-11-25 (quiet machine): isUtf8 over the better of the
+ * JS DFA and the WASM wrapper was 0.88x at 32 B and 1.40x at 64 B on ASCII, 0.88x at 16 B and 1.29x at
+ * 32 B on mixed text; CPU time per call: 2.6-2.9x in favour of JS at 16 B, 1.6-1.8x at 24 B. At 32 B JS
+ * wins on ASCII and loses on mixed text by more, so the host takes 32 B. (The WASM validator wins only on
+ * bytes already in linear memory: the batch scanner.)
  */
 export const HOST_UTF8_MIN_BYTES = 32;
 

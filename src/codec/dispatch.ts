@@ -11,19 +11,22 @@ import { xorMaskIntoJs, xorMaskJs } from './mask.js';
 import { utf8Outcome, validateUtf8Js } from './utf8.js';
 
 /**
- * Below this many bytes masking stays in JS. unmask with setBackend('js') against setBackend('wasm-simd'),
- * CPU time per call, 2026-11-25 (2 cores, Node 20.20.2, machine shared so wall time was unusable): 62 vs
- * 75 ns at 64 B, 73-77 vs 78 at 80 B, 84 vs 80 at 96 B, 96-98 vs 78-86 at 112 B, 107-110 vs 79 at 128 B.
- * The wrapper costs ~75 ns flat up to ~128 B (two copies of ~20 ns each, the call, the argument checks);
- * the JS byte loop ~0.9 ns per byte. (It was 128 B while the wrapper cost ~140 ns.)
+ * Below this many bytes masking stays in JS. bench/codec mask table, 2026-11-25 (2 cores, Node 20.20.2,
+ * quiet machine): setBackend('wasm-simd') over setBackend('js') 0.69x at 32 B, 1.13x at 64 B, 1.83x at
+ * 128 B. The wrapper costs ~75-80 ns flat up to ~128 B (two copies of ~20 ns each, the call, the argument
+ * checks). The JS loop alone is faster (64 ns at 64 B, CPU time, when only JS has run), but once the
+ * dispatcher has taken both paths, as in an application and in the bench, it takes ~86-92 ns at 64 B.
+ * (It was 128 B while the wrapper cost ~140 ns.)
  */
-export const MASK_WASM_MIN_BYTES = 96;
+export const MASK_WASM_MIN_BYTES = 64;
 /**
  * Below this many bytes UTF-8 validation stays in JS (the streaming validator, the scanner's large frames
- * and runtimes without a host validator; isValidUtf8 in Node prefers HOST_UTF8_MIN_BYTES). isValidUtf8
- * with setBackend('js') against setBackend('wasm-simd'), CPU time per call, 2026-11-25: mixed text 78 vs
- * 72 ns at 48 B and 98 vs 69 at 64 B; ASCII 54 vs 60 at 48 B, 67 vs 68 at 64 B, 93 vs 66 at 96 B. With the
- * shift-DFA twin (~1 GB/s on mixed text, 5x the old one) JS no longer loses on mixed text at 16-32 B.
+ * and runtimes without a host validator; isValidUtf8 in Node prefers HOST_UTF8_MIN_BYTES). bench/codec,
+ * 2026-11-25 (quiet machine): the WASM wrapper over the JS DFA was 0.73x at 32 B and 0.97x at 64 B on
+ * ASCII, 0.70x at 16 B and 1.12x at 32 B on mixed text; CPU time per call (isValidUtf8, one backend
+ * forced) put the crossover at 48-64 B on both (mixed 77 vs 63 ns at 48 B, ASCII 54 vs 60 at 48 B and
+ * 66 vs 58 at 64 B). With the shift-DFA twin (~1 GB/s on mixed text, 5x the old one) JS now wins on mixed
+ * text below 32 B too.
  */
 export const UTF8_WASM_MIN_BYTES = 64;
 
