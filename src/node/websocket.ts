@@ -134,6 +134,8 @@ export class WebSocket extends EventEmitter {
   /** Set when the socket should end as soon as frames waiting on compression are written. */
   private _endWhenFlushed = false;
   private _heartbeat: Heartbeat | null = null;
+  /** Set once the socket closed and the connection was asked to finish what it had received. */
+  private _closeSettled = false;
   private _maxBackpressure = 0;
   private _refuseOnBackpressure = false;
   /** True while reading is paused because too much waits to be written (READ_PAUSE_BYTES). */
@@ -574,6 +576,14 @@ export class WebSocket extends EventEmitter {
   };
 
   private readonly onSocketClose = (): void => {
+    // A message still inflating (sent with the close frame, just before FIN) is delivered first, and the
+    // peer's close frame queued behind it read, before 'close' is reported.
+    const connection = this._connection;
+    if (connection !== null && !this._closeSettled) {
+      this._closeSettled = true;
+      connection.whenReceiveSettled(this.onSocketClose);
+      return;
+    }
     if (this._closeTimer !== null) clearTimeout(this._closeTimer);
     this._closeTimer = null;
     this._heartbeat?.stop();

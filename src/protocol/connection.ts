@@ -266,6 +266,29 @@ export class Connection {
     return this.sendQueue.busy;
   }
 
+  /**
+   * Calls `callback` once everything already received has been delivered: at once, or after an inflation
+   * still running (and the frames queued behind it) finish. A transport whose input ended (the peer sent
+   * a message, its close frame and FIN together) waits for this before reporting the end, so the message
+   * and the peer's close code are not lost.
+   */
+  whenReceiveSettled(callback: () => void): void {
+    if (!this.inflating || this.receivingPaused || this.finished) {
+      callback();
+      return;
+    }
+    this.receiveSettled = callback;
+  }
+
+  private receiveSettled: (() => void) | null = null;
+
+  private notifyIfReceiveSettled(): void {
+    if (this.inflating || this.receiveSettled === null) return;
+    const callback = this.receiveSettled;
+    this.receiveSettled = null;
+    callback();
+  }
+
   private assertCanSend(): void {
     if (this.closeSent || this.readyState !== ReadyState.OPEN) {
       throw new InvalidStateError(`WebSocket is not open: readyState ${this.readyState}`);
@@ -353,8 +376,12 @@ export class Connection {
     const limit = this.maxPayload > 0 ? this.maxPayload : 0;
     codec.decompress(payload, fin, limit, (error, output) => {
       this.inflating = false;
-      if (this.finished) return;
+      if (this.finished) {
+        this.notifyIfReceiveSettled();
+        return;
+      }
       if (error !== null) {
+        this.notifyIfReceiveSettled();
         this.onError(
           error instanceof InflateLimitError ? messageTooBig(this.maxPayload) : invalidCompressedData(error),
         );
@@ -370,6 +397,7 @@ export class Connection {
       }
       if (returned) {
         if (!this.receivingPaused) this.reader.resume();
+        this.notifyIfReceiveSettled();
       } else {
         finishedSynchronously = true;
       }
