@@ -464,20 +464,24 @@ export class WebSocketServer extends EventEmitter {
   track(ws: WebSocket, address: string): void {
     this._connections.add(ws);
     this._perAddress.set(address, (this._perAddress.get(address) ?? 0) + 1);
-    const clients = this.clients;
-    clients?.add(ws);
+    this.clients?.add(ws);
     ws._server = this;
-    ws.once('close', () => {
-      this._connections.delete(ws);
-      this._topicRegistry.unsubscribeAll(ws);
-      const left = (this._perAddress.get(address) ?? 1) - 1;
-      if (left === 0) this._perAddress.delete(address);
-      else this._perAddress.set(address, left);
-      if (clients !== undefined) {
-        clients.delete(ws);
-        if (this._shouldEmitClose && clients.size === 0) process.nextTick(() => this.emitClose());
-      }
-    });
+    ws._remoteAddress = address;
+  }
+
+  /** Forgets a connection as it closes (called by the WebSocket just before its 'close' event). */
+  _untrack(ws: WebSocket): void {
+    if (!this._connections.delete(ws)) return;
+    this._topicRegistry.unsubscribeAll(ws);
+    const address = ws._remoteAddress;
+    const left = (this._perAddress.get(address) ?? 1) - 1;
+    if (left === 0) this._perAddress.delete(address);
+    else this._perAddress.set(address, left);
+    const clients = this.clients;
+    if (clients !== undefined) {
+      clients.delete(ws);
+      if (this._shouldEmitClose && clients.size === 0) process.nextTick(() => this.emitClose());
+    }
   }
 
   private refuse(request: IncomingMessage, socket: Duplex, rejection: UpgradeRejection): void {

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
-import { Connection, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
 import { checkHeartbeatOptions, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
@@ -115,6 +115,8 @@ export class WebSocket extends EventEmitter {
   _closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS;
   /** The server that accepted this connection (for topics), null for a client. */
   _server: WebSocketServer | null = null;
+  /** The peer's address, for the server's per-address connection count. */
+  _remoteAddress = '';
   /** Set while a client handshake is in flight, so close() before open can abort it. */
   _abortHandshake: ((reason: string) => void) | null = null;
   /**
@@ -133,7 +135,7 @@ export class WebSocket extends EventEmitter {
   private _allowSynchronousEvents = true;
   /** Set when the socket should end as soon as frames waiting on compression are written. */
   private _endWhenFlushed = false;
-  private _heartbeat: Heartbeat | null = null;
+  _heartbeat: Heartbeat | null = null;
   /** Set once the socket closed and the connection was asked to finish what it had received. */
   private _closeSettled = false;
   private _maxBackpressure = 0;
@@ -142,7 +144,7 @@ export class WebSocket extends EventEmitter {
   private _pausedForWrites = false;
   private _bufferedBeforeOpen = 0;
   /** With streamMessages: turns message parts into 'message-stream' Readables. */
-  private _messageStreams: MessageStreamReceiver | null = null;
+  _messageStreams: MessageStreamReceiver | null = null;
   /** Created by the first sendStream: holds other sends while a streamed message is going out. */
   private _sendGate: SendStreamGate | null = null;
 
@@ -238,29 +240,20 @@ export class WebSocket extends EventEmitter {
         deflate,
         streamMessages: settings.streamMessages === true,
       },
-      {
-        write: (chunks, done) => this.writeChunks(chunks, done as SendCallback | undefined),
-        message: (data, isBinary) => this.onMessage(data, isBinary),
-        messagePart: (data, isBinary, first, last) => this._messageStreams?.part(data, isBinary, first, last),
-        ping: (data) => this.emit('ping', asBuffer(data)),
-        pong: (data) => {
-          this._heartbeat?.pong();
-          this.emit('pong', asBuffer(data));
-        },
-        closed: (code, reason) => this.onCloseFrame(code, reason),
-        failed: (error) => this.onProtocolError(error),
-      },
+      new SocketHandler(this),
     );
     if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
     if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
     // Bytes that came with the HTTP head are read like any others, after this call returns: the caller
     // emits 'open' (or 'connection') first, so no message event comes before it.
     if (head.length > 0) socket.unshift(head);
-    socket.on('data', this.onSocketData);
-    socket.on('end', this.onSocketEnd);
-    socket.on('close', this.onSocketClose);
-    socket.on('error', this.onSocketError);
-    socket.on('drain', this.onSocketDrain);
+    // Listeners shared by every connection find theirs through the socket: no closures per connection.
+    (socket as OwnedSocket)[kWebSocket] = this;
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
+    socket.on('drain', socketOnDrain);
     this._readyState = WebSocket.OPEN;
     if (heartbeat !== null) {
       this._heartbeat = new Heartbeat(
@@ -448,6 +441,8 @@ export class WebSocket extends EventEmitter {
   /** Finishes a connection that never opened (a failed client handshake). */
   _emitClose(): void {
     this._readyState = WebSocket.CLOSED;
+    // The server forgets the connection first, so 'close' listeners see it gone from wss.clients (as in ws).
+    this._server?._untrack(this);
     this.emit('close', this._closeCode, this._closeReason);
   }
 
@@ -488,7 +483,7 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  private writeChunks(chunks: Uint8Array[], cb: SendCallback | undefined): void {
+  _writeChunks(chunks: Uint8Array[], cb: SendCallback | undefined): void {
     const socket = this._socket as Duplex;
     if (chunks.length === 1) {
       socket.write(chunks[0], cb);
@@ -505,13 +500,13 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  private readonly onSocketDrain = (): void => {
+  _onSocketDrain(): void {
     if (this._pausedForWrites) {
       this._pausedForWrites = false;
       if (!this._paused) this._socket?.resume();
     }
     this.emit('drain');
-  };
+  }
 
   /** Ends our side of the TCP connection once every queued frame (the close frame last) is written. */
   private endSocket(): void {
@@ -519,7 +514,7 @@ export class WebSocket extends EventEmitter {
     else (this._socket as Duplex).end();
   }
 
-  private readonly onSocketData = (chunk: Buffer): void => {
+  _onSocketData(chunk: Buffer): void {
     const socket = this._socket as Duplex;
     // Replies written while this chunk's messages are delivered leave together.
     socket.cork();
@@ -528,9 +523,9 @@ export class WebSocket extends EventEmitter {
     } finally {
       socket.uncork();
     }
-  };
+  }
 
-  private onMessage(data: Uint8Array, isBinary: boolean): void {
+  _onMessage(data: Uint8Array, isBinary: boolean): void {
     const buffer = asBuffer(data);
     this.emit('message', isBinary ? toMessageData(buffer, this._binaryType) : buffer, isBinary);
     if (!this._allowSynchronousEvents && !this._paused) {
@@ -543,7 +538,7 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  private onCloseFrame(code: number, reason: string): void {
+  _onCloseFrame(code: number, reason: string): void {
     this._closeFrameReceived = true;
     this._closeCode = code;
     this._closeReason = Buffer.from(reason);
@@ -553,7 +548,7 @@ export class WebSocket extends EventEmitter {
     this.setCloseTimer();
   }
 
-  private onProtocolError(error: ProtocolError): void {
+  _onProtocolError(error: ProtocolError): void {
     this._readyState = WebSocket.CLOSING;
     this._closeCode = error.closeCode;
     const socket = this._socket as Duplex;
@@ -564,24 +559,24 @@ export class WebSocket extends EventEmitter {
     this._emitError(error);
   }
 
-  private readonly onSocketEnd = (): void => {
+  _onSocketEnd(): void {
     this._readyState = WebSocket.CLOSING;
     (this._socket as Duplex).end();
-  };
+  }
 
-  private readonly onSocketError = (): void => {
+  _onSocketError(): void {
     // ws reports no 'error' for a dropped socket: 'close' follows with 1006.
     this._readyState = WebSocket.CLOSING;
     this.abortSocket();
-  };
+  }
 
-  private readonly onSocketClose = (): void => {
+  _onSocketClose(): void {
     // A message still inflating (sent with the close frame, just before FIN) is delivered first, and the
     // peer's close frame queued behind it read, before 'close' is reported.
     const connection = this._connection;
     if (connection !== null && !this._closeSettled) {
       this._closeSettled = true;
-      connection.whenReceiveSettled(this.onSocketClose);
+      connection.whenReceiveSettled(() => this._onSocketClose());
       return;
     }
     if (this._closeTimer !== null) clearTimeout(this._closeTimer);
@@ -590,10 +585,10 @@ export class WebSocket extends EventEmitter {
     this._connection?.terminate();
     this._messageStreams?.end(new Error('The connection closed before the message ended'));
     const socket = this._socket as Duplex;
-    socket.removeListener('data', this.onSocketData);
-    socket.removeListener('end', this.onSocketEnd);
+    socket.removeListener('data', socketOnData);
+    socket.removeListener('end', socketOnEnd);
     this._emitClose();
-  };
+  }
 
   private setCloseTimer(): void {
     if (this._closeTimer !== null) return;
@@ -606,6 +601,67 @@ export class WebSocket extends EventEmitter {
     if (this._abortTransport !== null) this._abortTransport();
     else this._socket?.destroy();
   }
+}
+
+/** What the Connection reports, passed on to its WebSocket (one small object, no closures). */
+class SocketHandler implements ConnectionHandler {
+  private readonly ws: WebSocket;
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+  }
+
+  write(chunks: Uint8Array[], done?: unknown): void {
+    this.ws._writeChunks(chunks, done as SendCallback | undefined);
+  }
+
+  message(data: Uint8Array, isBinary: boolean): void {
+    this.ws._onMessage(data, isBinary);
+  }
+
+  messagePart(data: Uint8Array, isBinary: boolean, first: boolean, last: boolean): void {
+    this.ws._messageStreams?.part(data, isBinary, first, last);
+  }
+
+  ping(data: Uint8Array): void {
+    this.ws.emit('ping', asBuffer(data));
+  }
+
+  pong(data: Uint8Array): void {
+    this.ws._heartbeat?.pong();
+    this.ws.emit('pong', asBuffer(data));
+  }
+
+  closed(code: number, reason: string): void {
+    this.ws._onCloseFrame(code, reason);
+  }
+
+  failed(error: ProtocolError): void {
+    this.ws._onProtocolError(error);
+  }
+}
+
+const kWebSocket = Symbol('wasmsocket websocket');
+type OwnedSocket = Duplex & { [kWebSocket]?: WebSocket };
+
+function socketOnData(this: OwnedSocket, chunk: Buffer): void {
+  this[kWebSocket]?._onSocketData(chunk);
+}
+
+function socketOnEnd(this: OwnedSocket): void {
+  this[kWebSocket]?._onSocketEnd();
+}
+
+function socketOnClose(this: OwnedSocket): void {
+  this[kWebSocket]?._onSocketClose();
+}
+
+function socketOnError(this: OwnedSocket): void {
+  this[kWebSocket]?._onSocketError();
+}
+
+function socketOnDrain(this: OwnedSocket): void {
+  this[kWebSocket]?._onSocketDrain();
 }
 
 Object.assign(WebSocket.prototype, { addEventListener, removeEventListener });

@@ -19,11 +19,11 @@ import {
   invalidUtf8,
   messageTooBig,
 } from './errors.js';
-import { type CopyBytes, copyBytesSlice, FrameReader } from './frame-reader.js';
+import { type CopyBytes, copyBytesSlice, FrameReader, type FrameSink } from './frame-reader.js';
 import { type Allocate, allocateUint8Array, FrameWriter } from './frame-writer.js';
 import { MessageAssembler } from './message-assembler.js';
 import type { PreparedMessage } from './prepared-message.js';
-import { MaskKeyPool, type RandomSource, webRandom } from './random.js';
+import { maskKeyPoolFor, type RandomSource, webRandom } from './random.js';
 import { SendQueue } from './send-queue.js';
 
 /** 100 MiB, as ws: the default most bytes one received message may carry. */
@@ -92,7 +92,7 @@ const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
-export class Connection {
+export class Connection implements FrameSink {
   readonly role: 'server' | 'client';
   /** OPEN until a close frame is sent or received, CLOSING after ours, CLOSED after both (or a failure). */
   readyState: ReadyState = ReadyState.OPEN;
@@ -140,8 +140,8 @@ export class Connection {
     this.validateUtf8 = options.validateUtf8 ?? true;
     this.deflate = options.deflate ?? null;
     this.streamMessages = options.streamMessages === true;
-    this.sendQueue = new SendQueue((chunks, done) => this.handler.write(chunks, done));
-    this.writer = new FrameWriter(new MaskKeyPool(options.random ?? webRandom), allocate);
+    this.sendQueue = new SendQueue(handler);
+    this.writer = new FrameWriter(maskKeyPoolFor(options.random ?? webRandom), allocate);
     this.assembler = new MessageAssembler(allocate, maxPayload);
     this.reader = new FrameReader(
       {
@@ -155,7 +155,7 @@ export class Connection {
         allocate,
         deliverPartialFrames: this.streamMessages,
       },
-      { frame: (byte0, payload) => this.onFrame(byte0, payload), error: (error) => this.onError(error) },
+      this,
     );
   }
 
@@ -307,6 +307,16 @@ export class Connection {
     this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | Opcode.CLOSE, payload, this.maskOutgoing), done);
   }
 
+  /** FrameSink: a frame from this connection's reader (not for callers). */
+  frame(byte0: number, payload: Uint8Array): boolean {
+    return this.onFrame(byte0, payload);
+  }
+
+  /** FrameSink: the reader found a protocol error (not for callers). */
+  error(error: ProtocolError): void {
+    this.onError(error);
+  }
+
   private onFrame(byte0: number, payload: Uint8Array): boolean {
     const opcode = byte0 & HeaderBits.OPCODE;
     switch (opcode) {
@@ -373,7 +383,7 @@ export class Connection {
     let finishedSynchronously = false;
     let returned = false;
     this.inflating = true;
-    const limit = this.maxPayload > 0 ? this.maxPayload : 0;
+    const limit = Math.max(this.maxPayload, 0);
     codec.decompress(payload, fin, limit, (error, output) => {
       this.inflating = false;
       if (this.finished) {

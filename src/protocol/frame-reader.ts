@@ -68,6 +68,13 @@ export interface FrameSink {
 // it has sent.
 const STREAM_UPFRONT_MAX_BYTES = 1 << 20;
 
+/**
+ * One scan outcome and JS frame table for every reader in the process: a reader reads it only between
+ * a scan and the end of queueScanned, with no callback in between, so no other reader can interleave;
+ * keeping one per connection would cost 64 KiB for each.
+ */
+const sharedOutcome = new ScanOutcome(new Uint32Array(FRAME_TABLE_CAPACITY * FRAME_ENTRY_WORDS), new Uint8Array(0));
+
 /** A frame whose header has been read and whose payload is still arriving. */
 class StreamingFrame {
   byte0 = 0;
@@ -88,10 +95,8 @@ export class FrameReader {
   private readonly options: FrameReaderOptions;
   private readonly decodeOptions: number;
   private readonly sink: FrameSink;
-  private readonly outcome = new ScanOutcome(
-    new Uint32Array(FRAME_TABLE_CAPACITY * FRAME_ENTRY_WORDS),
-    new Uint8Array(0),
-  );
+  // Shared by every reader (see sharedOutcome): not a per-connection 64 KiB table.
+  private readonly outcome = sharedOutcome;
   /** The message state word (see MessageState) after the last frame read. */
   private state = 0;
   /** Wire bytes and frames of the data message in progress, for maxPayload and maxFragments. */

@@ -14,6 +14,21 @@ export const webRandom: RandomSource = (target) => {
   }
 };
 
+const pools = new WeakMap<RandomSource, MaskKeyPool>();
+
+/**
+ * The process-wide key pool of a random source: connections share it, so a server's connections (which
+ * never mask) and many clients cost no pool each.
+ */
+export function maskKeyPoolFor(random: RandomSource): MaskKeyPool {
+  let pool = pools.get(random);
+  if (pool === undefined) {
+    pool = new MaskKeyPool(random);
+    pools.set(random, pool);
+  }
+  return pool;
+}
+
 /**
  * Masking keys drawn from a pool refilled 8 KiB at a time: one call into the random source per 2048
  * frames instead of one per frame, which matters for small messages from clients.

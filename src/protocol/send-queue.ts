@@ -14,10 +14,15 @@ interface Job {
 export class SendQueue {
   private readonly jobs: Job[] = [];
   private running = false;
-  private readonly write: (chunks: Uint8Array[], done: unknown) => void;
+  private readonly target: { write(chunks: Uint8Array[], done?: unknown): void };
 
-  constructor(write: (chunks: Uint8Array[], done: unknown) => void) {
-    this.write = write;
+  /** `target.write` receives every frame's chunks, in order (the connection's handler). */
+  constructor(target: { write(chunks: Uint8Array[], done?: unknown): void }) {
+    this.target = target;
+  }
+
+  private write(chunks: Uint8Array[], done: unknown): void {
+    this.target.write(chunks, done);
   }
 
   /** True while a job waits for an asynchronous step. */
