@@ -26,10 +26,15 @@ export async function startEchoServer(kind, { nodeArgs = [], openFiles = 0 } = {
   const args = ['--host', '127.0.0.1', '--port', '0'];
   let handle;
   if (kind === 'ours') {
-    handle = startNode('wasmsocket serve', CLI, ['serve', ...args, '--shutdown-timeout', String(SHUTDOWN_TIMEOUT_MS)], {
-      nodeArgs: [...nodeArgs, ...probe],
-      openFiles,
-    });
+    handle = startNode(
+      'wasmsocket serve',
+      CLI,
+      ['serve', ...args, '--quiet', '--shutdown-timeout', String(SHUTDOWN_TIMEOUT_MS)],
+      {
+        nodeArgs: [...nodeArgs, ...probe],
+        openFiles,
+      },
+    );
   } else if (kind === 'ws' || kind === 'ws-js') {
     handle = startNode(SERVER_KINDS[kind].label, WS_SERVER, args, {
       nodeArgs: [...nodeArgs, ...probe],

@@ -36,6 +36,7 @@ export const serveCommand = defineCommand({
       default: String(DEFAULT_MAX_PAYLOAD),
       description: 'largest message accepted, larger ones close with 1009; 0 for no limit',
     },
+    quiet: { type: 'boolean', description: 'log errors only, not every connection and close' },
     deflate: deflateFlag('off', 'accept permessage-deflate offers; shared bounds compression memory'),
     // Shorter than ws's 30 s closeTimeout by default: whoever stops a server wants it gone soon.
     'shutdown-timeout': {
@@ -54,7 +55,8 @@ export const serveCommand = defineCommand({
       throw new UsageError(`--path must start with '/' (got '${flags.path}')`);
     }
     const perMessageDeflate = perMessageDeflateFor(flags.deflate);
-    return serve({ host, port, path: flags.path, maxPayload, shutdownTimeoutMs, perMessageDeflate });
+    const quiet = flags.quiet === true;
+    return serve({ host, port, path: flags.path, maxPayload, shutdownTimeoutMs, perMessageDeflate, quiet });
   },
 });
 
@@ -65,6 +67,8 @@ interface ServeOptions {
   maxPayload: number;
   shutdownTimeoutMs: number;
   perMessageDeflate: PerMessageDeflateOptions | false;
+  /** Skip the per-connection log lines (a benchmark's connection storm pays for each). */
+  quiet: boolean;
 }
 
 function serve(options: ServeOptions): Promise<number> {
@@ -96,11 +100,12 @@ function serve(options: ServeOptions): Promise<number> {
     server.on('connection', (ws: WebSocket, request: IncomingMessage) => {
       const peer = `${hostForUrl(request.socket.remoteAddress ?? '?')}:${request.socket.remotePort ?? '?'}`;
       const compression = ws.extensions ? `, ${ws.extensions}` : '';
-      log(`${peer} connected on ${request.url ?? '/'} (${openCount(server)} open${compression})`);
+      if (!options.quiet) log(`${peer} connected on ${request.url ?? '/'} (${openCount(server)} open${compression})`);
       ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
       // A peer's protocol error is reported here, after our close frame with its code was sent.
       ws.on('error', (error: Error) => log(`${peer} error: ${error.message}`));
       ws.on('close', (code: number, reason: Buffer) => {
+        if (options.quiet) return;
         const text = reason.length > 0 ? ` ${reason.toString()}` : '';
         log(`${peer} closed ${code}${text} (${openCount(server)} open)`);
       });

@@ -77,6 +77,24 @@ describe('wasmsocket serve', () => {
     expect(cli.lines).toEqual([`listening on ${url}`]);
   });
 
+  it('with --quiet logs no connection or close lines, and still echoes', async () => {
+    const { cli, url } = await startServe(['--quiet']);
+    const ws = await openClient(url);
+    const received = collectMessages(ws);
+    ws.send('quiet please');
+    await waitForMessages(ws, received, 1);
+    expect(received[0].data.toString()).toBe('quiet please');
+    const closed = closeOf(ws);
+    ws.close(1000);
+    await closed;
+    // A later protocol error is still logged: the quiet server stays silent only about routine events.
+    const raw = openStubbornPeer(Number(new URL(url).port));
+    sockets.push(raw);
+    raw.once('data', () => raw.write(Buffer.from([0x81, 0x01, 0x61])));
+    await cli.waitForStderr('error:');
+    expect(cli.stderr).not.toMatch(/connected on|closed 1000/);
+  });
+
   it('accepts upgrades only on --path and answers other paths with HTTP 400', async () => {
     const { url } = await startServe(['--path', '/echo']);
 
