@@ -140,7 +140,14 @@ export class WebSocketServer extends EventEmitter {
       };
       const server = createServer(serverOptions, (_request, response) => {
         const body = STATUS_CODES[426] as string;
-        response.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
+        // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to (and section 7.8: with Upgrade
+        // goes Connection: upgrade); close, since a client that did not upgrade has nothing more to ask.
+        response.writeHead(426, {
+          'Content-Length': body.length,
+          'Content-Type': 'text/plain',
+          Upgrade: 'websocket',
+          Connection: 'Upgrade, close',
+        });
         response.end(body);
       });
       server.listen(settings.port, settings.host, settings.backlog, callback);

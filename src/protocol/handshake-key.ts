@@ -92,6 +92,9 @@ export function acceptFromDigest(digest: Uint8Array): string {
 
 /** Sec-WebSocket-Accept for `key`, with a synchronous SHA-1. */
 export function computeAccept(key: string, sha1: Sha1): string {
+  if (typeof sha1 !== 'function') {
+    throw new TypeError('computeAccept needs a synchronous SHA-1 function; use computeAcceptAsync for WebCrypto');
+  }
   return acceptFromDigest(sha1(acceptHashInput(key)));
 }
 
