@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import WS, { WebSocketServer as WsServer } from 'ws';
+import { WebSocketServer as WsServer } from 'ws';
 import { WebSocket, WebSocketServer } from '../../src/index.ts';
 import { concatBytes, encodeFrame } from '../support/frames.ts';
 

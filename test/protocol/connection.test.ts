@@ -177,7 +177,9 @@ for (const backend of ['js', 'wasm-simd'] as const) {
       };
       connection.receive(stream);
       expect(received).toHaveLength(200);
-      received.forEach((data, i) => expect(Buffer.compare(data, messages[i])).toBe(0));
+      received.forEach((data, i) => {
+        expect(Buffer.compare(data, messages[i])).toBe(0);
+      });
     });
   });
 }

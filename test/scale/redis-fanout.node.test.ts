@@ -122,7 +122,9 @@ describe('topics across processes over Redis', () => {
     await Promise.all(publishers.map((ws) => once(ws, 'open')));
     const perPublisher = 200;
     for (let i = 0; i < perPublisher; i++) {
-      publishers.forEach((ws, p) => ws.send(`pub orders p${p}-${i}`));
+      publishers.forEach((ws, p) => {
+        ws.send(`pub orders p${p}-${i}`);
+      });
     }
     const total = perPublisher * publishers.length;
     await until(() => clients.every((c) => c.received.length >= total), 15_000, 'every message everywhere');
