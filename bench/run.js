@@ -1,5 +1,5 @@
-// The benchmark runner: `npm run bench` (or `npm start`) runs every suite; `node bench/run.js codec` runs
-// the named ones. Needs the built package (`npm run build`): the suites import dist/ through the package's
+// The benchmark runner: `npm run bench` runs every suite; `node bench/run.js codec` runs the named ones;
+// `npm start` runs the summary (see --summary below). Needs the built package (`npm run build`): the suites import dist/ through the package's
 // own name. For each suite it prints one Markdown table per measure to stdout, shows progress on stderr,
 // and writes <suite>.md, <suite>.json and one SVG chart per measure to bench/results/.
 
@@ -16,7 +16,15 @@ if (!existsSync(new URL('../dist/src/codec/index.js', import.meta.url))) {
   process.exit(2);
 }
 
-const requested = process.argv.slice(2);
+// `npm start` (--summary): the codec suite, then a short echo run (one round per pairing) summarising the
+// end-to-end comparison, in under three minutes. `npm run bench` runs every suite in full.
+const summary = process.argv.includes('--summary');
+if (summary) {
+  process.env.BENCH_ECHO_ROUNDS ??= '1';
+  process.env.BENCH_ECHO_ROUND_MS ??= '1000';
+  process.env.BENCH_ECHO_WARMUP_MS ??= '300';
+}
+const requested = summary ? ['codec', 'echo'] : process.argv.slice(2);
 const unknown = requested.filter((name) => !(name in SUITES));
 if (unknown.length > 0) {
   process.stderr.write(`bench: unknown suite ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}\n`);

@@ -8,4 +8,5 @@ export const SUITES = {
   echo: () => import('./echo/suite.js'),
   memory: () => import('./memory/suite.js'),
   broadcast: () => import('./broadcast/suite.js'),
+  pubsub: () => import('./pubsub/suite.js'),
 };

@@ -9,6 +9,7 @@
 // - loop: for (const client of wss.clients) client.send(data): what a ws application writes;
 // - prepared: wss.prepare(data) once, then the same loop sending the prepared message (ours, if present);
 // - broadcast: wss.broadcast(data) (ours, if present);
+// - publish: wss.publish(topic, data) to a topic every connection subscribes to (ours, if present);
 // - raw (ws only): the floor: the frame (2-byte header + payload) built once and written with socket.write
 //   to each client's underlying socket, no WebSocket library on the send path: what Node's socket writes
 //   alone cost, which no library can go below.
@@ -42,6 +43,8 @@ if (typeof server.prepare === 'function') {
   };
 }
 if (typeof server.broadcast === 'function') methods.broadcast = (data) => server.broadcast(data);
+if (typeof server.publish === 'function')
+  methods.publish = (data) => server.publish('everyone', data, { binary: true });
 if (library === 'ws') {
   // RFC 6455 section 5.2: FIN + binary opcode, then the 7-bit length (a server's frames are not masked).
   const FIN_BINARY = 0x82;
@@ -55,6 +58,8 @@ if (library === 'ws') {
 let active = null;
 
 server.on('connection', (ws) => {
+  // Every connection subscribes to one topic, for the publish method.
+  if (typeof ws.subscribe === 'function') ws.subscribe('everyone');
   ws.on('message', (data) => active?.acknowledged(String(data)));
   ws.on('error', (error) => process.stderr.write(`connection error: ${error.message}\n`));
 });

@@ -31,6 +31,7 @@ export const BROADCAST_SERIES = [
   { id: 'ours-loop', label: 'ours: loop over wss.clients, send()', library: 'wasmsocket', method: 'loop' },
   { id: 'ours-prepared', label: 'ours: wss.prepare() + loop', library: 'wasmsocket', method: 'prepared' },
   { id: 'ours-broadcast', label: 'ours: wss.broadcast()', library: 'wasmsocket', method: 'broadcast' },
+  { id: 'ours-publish', label: 'ours: wss.publish(topic)', library: 'wasmsocket', method: 'publish' },
   { id: 'ws-loop', label: 'ws: loop over wss.clients, send()', library: 'ws', method: 'loop' },
   { id: 'floor', label: 'floor: socket.write of one pre-built frame', library: 'ws', method: 'raw' },
 ];

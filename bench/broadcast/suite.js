@@ -43,12 +43,14 @@ const SPEED_UPS = [
   { label: 'ws ÷ ours loop', of: 'ws-loop', over: 'ours-loop' },
   { label: 'ws ÷ ours prepared', of: 'ws-loop', over: 'ours-prepared' },
   { label: 'ws ÷ ours broadcast()', of: 'ws-loop', over: 'ours-broadcast' },
+  { label: 'ws ÷ ours publish()', of: 'ws-loop', over: 'ours-publish' },
   { label: 'ws ÷ floor', of: 'ws-loop', over: 'floor' },
 ];
 const RATIOS_HIGHER = [
   { label: 'ours loop ÷ ws', of: 'ours-loop', over: 'ws-loop' },
   { label: 'ours prepared ÷ ws', of: 'ours-prepared', over: 'ws-loop' },
   { label: 'ours broadcast() ÷ ws', of: 'ours-broadcast', over: 'ws-loop' },
+  { label: 'ours publish() ÷ ws', of: 'ours-publish', over: 'ws-loop' },
   { label: 'floor ÷ ws', of: 'floor', over: 'ws-loop' },
 ];
 
