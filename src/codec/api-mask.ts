@@ -1,6 +1,15 @@
 import { checkBytes, checkIndex, checkMaskKey } from './arguments.js';
+import { selection } from './backend.js';
 import { dispatchedOps } from './dispatch.js';
 import { keyToWord } from './mask.js';
+
+/**
+ * Below this many bytes mask() XORs byte by byte right here, without the dispatcher or the key word.
+ * A WebSocket payload of a few bytes is common (pings, tiny chat messages), and at that size the call's
+ * overhead is the whole cost (a backend forced by setBackend is still honoured at every size): on Node 20.20.2 (2026-11-26, one size per process) unmask of 2 B took
+ * 23.5 ns through the checks and the dispatcher against 7.5 ns for a bare byte loop, and 8.6 ns this way.
+ */
+const INLINE_MAX_BYTES = 8;
 
 /**
  * XORs `data` in place with the 4-byte masking `key` (RFC 6455 section 5.3), key byte `phase` first,
@@ -8,14 +17,34 @@ import { keyToWord } from './mask.js';
  * payload after its first n bytes.
  */
 export function mask<T extends Uint8Array>(data: T, key: Uint8Array, phase = 0): T {
-  checkBytes(data, 'data');
-  checkMaskKey(key);
-  checkIndex(phase, 'phase', 3);
-  dispatchedOps.mask(data, 0, data.length, keyToWord(key), phase);
+  // One cheap test for the arguments every correct call passes; the checks that name the mistake run
+  // only when it fails, so they cost a small payload nothing.
+  if (
+    !(data instanceof Uint8Array) ||
+    !(key instanceof Uint8Array) ||
+    key.length !== 4 ||
+    !(phase === 0 || phase === 1 || phase === 2 || phase === 3)
+  ) {
+    throwForMaskArguments(data, key, phase);
+  }
+  const length = data.length;
+  if (length <= INLINE_MAX_BYTES && !selection.forced) {
+    for (let i = 0; i < length; i++) data[i] ^= key[(i + phase) & 3];
+  } else {
+    dispatchedOps.mask(data, 0, length, keyToWord(key), phase);
+  }
   return data;
 }
 
-/** The same XOR as mask: unmasking a masked payload restores it. */
-export function unmask<T extends Uint8Array>(data: T, key: Uint8Array, phase = 0): T {
-  return mask(data, key, phase);
+/**
+ * The same XOR as mask: unmasking a masked payload restores it. The same function, not a wrapper: a
+ * second call frame cost a 2 B unmask 3 ns of its ~9.
+ */
+export const unmask: <T extends Uint8Array>(data: T, key: Uint8Array, phase?: number) => T = mask;
+
+function throwForMaskArguments(data: unknown, key: unknown, phase: unknown): never {
+  checkBytes(data, 'data');
+  checkMaskKey(key);
+  checkIndex(phase, 'phase', 3);
+  throw new TypeError('wasmsocket: mask arguments rejected'); // unreachable: one check above has thrown
 }
