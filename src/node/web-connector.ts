@@ -5,7 +5,7 @@
 // with WebSocketStream and WebSocket connecting through net/tls unless given a connector.
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { WebClientOptions } from '../web/open-session.js';
 import { installRuntimeConnector } from '../web/runtime-connector.js';
 import { type Connector, hostnameOf, portOf, type SocketStreams } from '../web/socket-streams.js';
@@ -77,31 +77,50 @@ export function socketStreams(socket: Socket): SocketStreams {
   return { readable, writable };
 }
 
-/** Connects with net (ws:) or tls (wss:, SNI from the host name unless it is an IP address). */
-export const nodeConnector: Connector = (url, { signal }) =>
-  new Promise<SocketStreams>((resolve, reject) => {
-    signal?.throwIfAborted();
-    const host = hostnameOf(url);
-    const port = portOf(url);
-    const secure = url.protocol === 'wss:';
-    const socket = secure
-      ? tlsConnect({ host, port, servername: isIP(host) ? undefined : host })
-      : netConnect({ host, port });
-    const onAbort = () => {
-      socket.destroy();
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', (error) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(error);
+/** What createNodeConnector accepts. */
+export interface NodeConnectorOptions {
+  /**
+   * Passed to tls.connect for wss: URLs (a private `ca`, a client certificate, `servername`...). host,
+   * port and the socket are the connector's; rejectUnauthorized stays true unless set here.
+   */
+  tls?: Omit<ConnectionOptions, 'host' | 'port' | 'socket' | 'path'>;
+}
+
+/**
+ * A connector over net (ws:) or tls (wss:, SNI from the host name unless it is an IP address), for
+ * example to trust a private certificate authority:
+ * `new WebSocketStream(url, { connector: createNodeConnector({ tls: { ca } }) })`.
+ */
+export function createNodeConnector(options: NodeConnectorOptions = {}): Connector {
+  const tlsOptions = options.tls ?? {};
+  return (url, { signal }) =>
+    new Promise<SocketStreams>((resolve, reject) => {
+      signal?.throwIfAborted();
+      const host = hostnameOf(url);
+      const port = portOf(url);
+      const secure = url.protocol === 'wss:';
+      const socket = secure
+        ? tlsConnect({ servername: isIP(host) ? undefined : host, ...tlsOptions, host, port })
+        : netConnect({ host, port });
+      const onAbort = () => {
+        socket.destroy();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      });
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
+        signal?.removeEventListener('abort', onAbort);
+        socket.setNoDelay(true);
+        resolve(socketStreams(socket));
+      });
     });
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      signal?.removeEventListener('abort', onAbort);
-      socket.setNoDelay(true);
-      resolve(socketStreams(socket));
-    });
-  });
+}
+
+/** Connects with net (ws:) or tls (wss:) with Node's default trust store. */
+export const nodeConnector: Connector = createNodeConnector();
 
 // The default for this runtime, for code that reads it (runtimeConnector), and for the subclasses below.
 installRuntimeConnector(nodeConnector);

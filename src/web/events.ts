@@ -56,6 +56,19 @@ export const MessageEventClass: MessageEventClass =
 
 export type EventHandler = ((this: EventTarget, event: Event) => unknown) | null;
 
+/** The message event as a handler sees it: data is a string, or an ArrayBuffer or Blob by binaryType. */
+export interface WebSocketMessageEvent extends Event {
+  readonly data: string | ArrayBuffer | Blob;
+  readonly origin: string;
+}
+
+/** The close event as a handler sees it (CloseEvent's fields). */
+export interface WebSocketCloseEvent extends Event {
+  readonly wasClean: boolean;
+  readonly code: number;
+  readonly reason: string;
+}
+
 /**
  * Defines `on<type>` on an EventTarget prototype: setting a function registers it as a listener (in the
  * position of the first assignment, as the standard's event handlers are), setting null removes it.

@@ -5,6 +5,7 @@
 
 export type { Channel, ChannelEnd, ChannelEvents } from './channel.js';
 export { denoConnector } from './connect-deno.js';
+export type { WebSocketCloseEvent, WebSocketMessageEvent } from './events.js';
 export type { IncomingMessage, MessageStream } from './inbound-messages.js';
 export type { MessageChunk, MessageSource } from './message-source.js';
 export type { NodeWebSocketLike } from './node-websocket-channel.js';

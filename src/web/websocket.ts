@@ -5,7 +5,14 @@
 
 import { CloseCode } from '../codec/constants.js';
 import type { Channel, ChannelEnd } from './channel.js';
-import { CloseEventClass, defineEventHandlers, type EventHandler, MessageEventClass } from './events.js';
+import {
+  CloseEventClass,
+  defineEventHandlers,
+  type EventHandler,
+  MessageEventClass,
+  type WebSocketCloseEvent,
+  type WebSocketMessageEvent,
+} from './events.js';
 import { decodeText, outgoingMessage, toArrayBuffer } from './message-data.js';
 import { checkClientOptions, openSession, type WebClientOptions } from './open-session.js';
 import { checkedCloseInfo } from './web-errors.js';
@@ -30,9 +37,9 @@ export class WebSocket extends EventTarget {
   declare readonly CLOSING: 2;
   declare readonly CLOSED: 3;
   declare onopen: EventHandler;
-  declare onmessage: EventHandler;
+  declare onmessage: ((this: WebSocket, event: WebSocketMessageEvent) => unknown) | null;
   declare onerror: EventHandler;
-  declare onclose: EventHandler;
+  declare onclose: ((this: WebSocket, event: WebSocketCloseEvent) => unknown) | null;
 
   readonly url: string;
   private state: ReadyState = CONNECTING;

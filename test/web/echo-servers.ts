@@ -3,8 +3,10 @@
 // it saw, so a test can assert on the server's side too.
 
 import { createHash } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
 import { WebSocketServer as WsPackageServer } from 'ws';
 import { WebSocketServer } from '../../src/index.ts';
+import { TLS_CERT, TLS_KEY } from '../http2/tls-fixture.ts';
 import { SCENARIO_PROTOCOL } from './client-scenario.ts';
 
 export interface ServerRecord {
@@ -63,6 +65,22 @@ const handleProtocols = (protocols: Set<string>) => (protocols.has(SCENARIO_PROT
 /** wasmsocket's server. */
 export function startOurServer(): Promise<EchoServer> {
   return serve(new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols, perMessageDeflate: false }));
+}
+
+/** wasmsocket's server attached to an https server with the loopback test certificate (wss:). */
+export async function startOurTlsServer(): Promise<EchoServer> {
+  const https = createHttpsServer({ key: TLS_KEY, cert: TLS_CERT });
+  const echo = serve(new WebSocketServer({ server: https, handleProtocols, perMessageDeflate: false }));
+  https.listen(0, '127.0.0.1');
+  const started = await echo;
+  return {
+    ...started,
+    close: async () => {
+      await started.close();
+      https.closeAllConnections();
+      await new Promise<void>((done) => https.close(() => done()));
+    },
+  };
 }
 
 /** The ws package's server. */
