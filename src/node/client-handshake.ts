@@ -43,6 +43,8 @@ interface ClientState {
   originalHost: string;
   originalSecure: boolean;
   originalIpc: boolean;
+  /** The Authorization header made from the first URL's credentials: redirects keep it (as ws does). */
+  firstAuthorization: string | null;
 }
 
 const states = new WeakMap<WebSocket, ClientState>();
@@ -63,7 +65,13 @@ function startClient(
   if (settings.protocolVersion !== 13) {
     throw new RangeError(`Unsupported protocol version: ${settings.protocolVersion} (supported versions: 13)`);
   }
-  const state = states.get(websocket) ?? { redirects: 0, originalHost: '', originalSecure: false, originalIpc: false };
+  const state = states.get(websocket) ?? {
+    redirects: 0,
+    originalHost: '',
+    originalSecure: false,
+    originalIpc: false,
+    firstAuthorization: null,
+  };
   states.set(websocket, state);
 
   let url: URL;
@@ -154,11 +162,20 @@ function startClient(
   }
 
   if (settings.followRedirects) {
+    const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
     if (state.redirects === 0) {
       state.originalIpc = isIpc;
       state.originalSecure = isSecure;
       state.originalHost = isIpc ? (requestOptions.socketPath as string) : url.host;
-    } else if (websocket.listenerCount('redirect') === 0) {
+      if (requestOptions.auth && !hasAuthorization) {
+        state.firstAuthorization = `Basic ${Buffer.from(requestOptions.auth).toString('base64')}`;
+      }
+    } else if (state.firstAuthorization !== null && !hasAuthorization) {
+      // The credentials of the URL the user gave follow same-host redirects (a Location's own
+      // credentials do not replace them); the check below drops them on a cross-host one.
+      headers.authorization = state.firstAuthorization;
+    }
+    if (state.redirects > 0 && websocket.listenerCount('redirect') === 0) {
       // A redirect to another host (or from TLS to plain text) must not carry the credentials.
       const sameHost = isIpc
         ? state.originalIpc && requestOptions.socketPath === state.originalHost
@@ -179,6 +196,9 @@ function startClient(
     if (settled) return;
     settled = true;
     request.destroy();
+    // After a complete non-101 answer the socket is no longer the request's to destroy: drop it too, or
+    // a kept-alive connection stays open.
+    request.socket?.destroy();
     failBeforeOpen(websocket, new Error(reason));
   };
   if (state.redirects > 0) websocket.emit('redirect', websocket.url, request);

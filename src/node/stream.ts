@@ -28,12 +28,17 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
         ws.once('open', () => stream._final(callback));
         return;
       }
-      if (ws.readyState === ws.CLOSED) {
+      // The writable side is finished when our side of the connection is: the close frame written and
+      // the socket ended (its 'finish'), as in ws. No socket means the opening failed: 'error' and
+      // 'close' take the stream down instead.
+      const socket = ws._socket;
+      if (socket === null) return;
+      if (socket.writableFinished) {
         callback();
         if (stream.readableEnded) stream.destroy();
         return;
       }
-      ws.once('close', () => callback());
+      socket.once('finish', () => callback());
       ws.close();
     },
     destroy(error, callback) {
@@ -75,8 +80,16 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
   // The readable side ending (the WebSocket closed) does not end the writable side: what is still being
   // written (say, an echo piped from the readable side) finishes first, and final() then destroys.
   stream.on('end', () => {
-    if (stream.writableFinished) stream.destroy();
+    if (!stream.destroyed && stream.writableFinished) stream.destroy();
   });
+  // A failed write (say, after the WebSocket closed) takes the whole stream down, as in ws; the error is
+  // re-emitted only when nobody else listens, so it is neither lost nor reported twice.
+  const onStreamError = (error: Error) => {
+    stream.removeListener('error', onStreamError);
+    stream.destroy();
+    if (stream.listenerCount('error') === 0) stream.emit('error', error);
+  };
+  stream.on('error', onStreamError);
   const emitStreamClose = () => stream.emit('close');
   return stream;
 }

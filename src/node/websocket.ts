@@ -142,7 +142,7 @@ export class WebSocket extends EventEmitter {
   private _refuseOnBackpressure = false;
   /** True while reading is paused because too much waits to be written (READ_PAUSE_BYTES). */
   private _pausedForWrites = false;
-  private _bufferedBeforeOpen = 0;
+  private _bufferedWhileNotOpen = 0;
   /** With streamMessages: turns message parts into 'message-stream' Readables. */
   _messageStreams: MessageStreamReceiver | null = null;
   /** Created by the first sendStream: holds other sends while a streamed message is going out. */
@@ -201,10 +201,14 @@ export class WebSocket extends EventEmitter {
     return this._paused;
   }
 
-  /** Bytes queued to send and not yet handed to the operating system. */
+  /**
+   * Bytes queued to send and not yet handed to the operating system: waiting in the socket, waiting for
+   * compression, and (as ws counts them) sent while the connection was not open.
+   */
   get bufferedAmount(): number {
     const socket = this._socket;
-    return socket === null ? this._bufferedBeforeOpen : socket.writableLength;
+    if (socket === null) return this._bufferedWhileNotOpen;
+    return this._bufferedWhileNotOpen + socket.writableLength + (this._connection?.queuedBytes ?? 0);
   }
 
   get binaryType(): BinaryType {
@@ -284,8 +288,11 @@ export class WebSocket extends EventEmitter {
       this._sendGate.defer(() => this.send(data, options, cb));
       return true;
     }
+    // As ws: a number is sent as its text, and no data (undefined, null) as an empty binary message.
+    if (typeof data === 'number') data = String(data);
     const prepared = data instanceof PreparedMessage ? data : null;
-    const bytes = prepared === null ? toBuffer(data) : prepared.data;
+    const bytes =
+      prepared !== null ? prepared.data : data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
     const connection = this._connection;
     if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
       this.sendAfterClose(bytes.length, cb);
@@ -392,11 +399,13 @@ export class WebSocket extends EventEmitter {
       this._abortHandshake?.('WebSocket was closed before the connection was established');
       return;
     }
-    const connection = this._connection as Connection;
+    const connection = this._connection;
     if (this._readyState === WebSocket.CLOSING) {
-      if (connection.readyState === 3) this.endSocket();
+      // No connection here means the opening failed (ws: close() from an 'error' listener is harmless).
+      if (connection !== null && connection.readyState === 3) this.endSocket();
       return;
     }
+    if (connection === null) return;
     const reasonText = reason === undefined ? '' : Buffer.isBuffer(reason) ? reason.toString() : String(reason);
     connection.close(code, reasonText);
     this._readyState = WebSocket.CLOSING;
@@ -463,7 +472,8 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     }
-    const bytes = data === undefined ? EMPTY_BUFFER : toBuffer(data);
+    if (typeof data === 'number') data = String(data);
+    const bytes = data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this._connection;
     if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
@@ -475,7 +485,7 @@ export class WebSocket extends EventEmitter {
 
   private sendAfterClose(length: number, cb: SendCallback | undefined): void {
     // ws counts the bytes as buffered and reports the failure only to a callback.
-    this._bufferedBeforeOpen += length;
+    this._bufferedWhileNotOpen += length;
     if (cb) {
       const state = this._readyState;
       const name = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'][state];
@@ -550,7 +560,8 @@ export class WebSocket extends EventEmitter {
 
   _onProtocolError(error: ProtocolError): void {
     this._readyState = WebSocket.CLOSING;
-    this._closeCode = error.closeCode;
+    // The peer hears error.closeCode; locally the close code stays 1006 (no close frame is read after a
+    // failure: RFC 6455 section 7.1.5, and what ws reports). The error carries the reason.
     const socket = this._socket as Duplex;
     // The close frame with the error's code is written; keep draining input so the peer's close can
     // arrive, end our side, and give the peer closeTimeout to finish.
@@ -613,6 +624,13 @@ class SocketHandler implements ConnectionHandler {
 
   write(chunks: Uint8Array[], done?: unknown): void {
     this.ws._writeChunks(chunks, done as SendCallback | undefined);
+  }
+
+  discarded(done: unknown): void {
+    // ws's words for the same case: a send still being compressed when the connection went away.
+    if (typeof done === 'function') {
+      process.nextTick(done as SendCallback, new Error('The socket was closed while data was being compressed'));
+    }
   }
 
   message(data: Uint8Array, isBinary: boolean): void {

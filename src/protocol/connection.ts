@@ -63,6 +63,11 @@ export interface ConnectionHandler {
    * or close passed along (a callback, say), handed back with the bytes it asked for.
    */
   write(chunks: Uint8Array[], done?: unknown): void;
+  /**
+   * A frame queued behind compression will never be written (the connection failed or was terminated
+   * first): `done` is what its caller passed along, so the transport can report the failure.
+   */
+  discarded?(done: unknown): void;
   /** A complete message. `data` belongs to the handler. */
   message(data: Uint8Array, isBinary: boolean): void;
   /**
@@ -196,19 +201,23 @@ export class Connection implements FrameSink {
     if (first) this.sendingCompressed = deflate !== null && compress && data.length >= deflate.threshold;
     const finBit = fin ? HeaderBits.FIN : 0;
     if (!this.sendingCompressed || deflate === null) {
-      this.sendQueue.push(() => this.writer.frame(finBit | opcode, data, mask), done);
+      this.sendQueue.push(() => this.writer.frame(finBit | opcode, data, mask), done, data.length);
       return;
     }
     const rsv1 = first ? HeaderBits.RSV1 : 0;
-    this.sendQueue.pushAsync((write) => {
-      deflate.codec.compress(data, fin, (error, output) => {
-        if (error !== null) {
-          this.onError(compressionFailed(error));
-          return;
-        }
-        write(this.writer.frame(finBit | rsv1 | opcode, joinChunks(output), mask));
-      });
-    }, done);
+    this.sendQueue.pushAsync(
+      (write) => {
+        deflate.codec.compress(data, fin, (error, output) => {
+          if (error !== null) {
+            this.onError(compressionFailed(error));
+            return;
+          }
+          write(this.writer.frame(finBit | rsv1 | opcode, joinChunks(output), mask));
+        });
+      },
+      done,
+      data.length,
+    );
   }
 
   /**
@@ -259,6 +268,11 @@ export class Connection implements FrameSink {
     this.readyState = ReadyState.CLOSED;
     this.finished = true;
     this.deflate?.codec.dispose();
+  }
+
+  /** Payload bytes of messages waiting for compression (or behind it) before they can be written. */
+  get queuedBytes(): number {
+    return this.sendQueue.queuedBytes;
   }
 
   /** True while frames wait for compression to finish before they can be written. */

@@ -343,7 +343,7 @@ export async function expectCloseFrame(peer: RawPeer, what: string): Promise<Ext
 /**
  * The implementation failed the connection (section 7.1.7): a close frame with `code`, nothing after it,
  * and the end of its TCP stream, without the peer doing anything more. Our side reports the error with
- * that close code and 'close' with it.
+ * that close code, and 'close' with 1006: no close frame was received (section 7.1.5; ws does the same).
  */
 export async function expectFailure(t: CaseRun, code: number): Promise<void> {
   const { peer, ours } = t;
@@ -353,7 +353,7 @@ export async function expectFailure(t: CaseRun, code: number): Promise<void> {
   peer.end();
   await within(peer.socketClosed, 'the TCP connection to close');
   const closed = await within(ours.closed, "our side's 'close' event");
-  expect(closed.code).toBe(code);
+  expect(closed.code).toBe(1006);
   expect(ours.errors.map((error) => error.closeCode)).toEqual([code]);
 }
 

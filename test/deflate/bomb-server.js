@@ -4,7 +4,8 @@
 //
 //   node bomb-server.js MEMORY MAX_PAYLOAD
 // Prints {"port": N} once listening, then one JSON line per closed connection:
-//   {"closed": CODE, "messages": N, "bytes": N}  (messages and bytes it delivered before closing)
+//   {"closed": CODE, "failedWith": CODE, "messages": N, "bytes": N}  (the 'close' code, the close code
+//   of the error that failed the connection if one did, and the messages and bytes delivered before)
 
 import { WebSocketServer } from '../../dist/src/index.js';
 
@@ -28,9 +29,12 @@ server.on('connection', (socket) => {
     bytes += data.length;
     socket.send(data, { binary: isBinary });
   });
-  socket.on('error', () => {});
+  let failedWith = null;
+  socket.on('error', (error) => {
+    failedWith = error.closeCode ?? null;
+  });
   socket.on('close', (code) => {
-    process.stdout.write(`${JSON.stringify({ closed: code, messages, bytes })}\n`);
+    process.stdout.write(`${JSON.stringify({ closed: code, failedWith, messages, bytes })}\n`);
   });
 });
 

@@ -199,7 +199,8 @@ describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))
       const peer = await openPeer({ role, memory });
       peer.end.sendFrames(frames);
       expect(await peer.end.closeCode()).toBe(1002);
-      expect((await peer.closed).code).toBe(1002);
+      expect((await peer.closed).code).toBe(1006); // failed by us: no close frame read after it
+      expect(peer.errors.map((error) => (error as { closeCode?: number }).closeCode)).toEqual([1002]);
     });
 
     it.each([
@@ -213,7 +214,8 @@ describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))
       const peer = await openPeer({ role, memory });
       peer.end.sendFrame({ opcode: OPCODE.BINARY, rsv: RSV1, payload });
       expect(await peer.end.closeCode()).toBe(1007);
-      expect((await peer.closed).code).toBe(1007);
+      expect((await peer.closed).code).toBe(1006); // failed by us: no close frame read after it
+      expect(peer.errors.map((error) => (error as { closeCode?: number }).closeCode)).toEqual([1007]);
     });
 
     it('checks UTF-8 after inflating: 1007 for compressed text that is not UTF-8, even split mid-character', async () => {
@@ -243,7 +245,8 @@ describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))
       expect(bomb.length).toBeLessThan(maxPayload);
       peer.end.sendFrame({ opcode: OPCODE.BINARY, rsv: RSV1, payload: bomb });
       expect(await peer.end.closeCode()).toBe(1009);
-      expect((await peer.closed).code).toBe(1009);
+      expect((await peer.closed).code).toBe(1006); // failed by us: no close frame read after it
+      expect(peer.errors.map((error) => (error as { closeCode?: number }).closeCode)).toEqual([1009]);
     });
 
     it('sends below the threshold uncompressed, at and above it compressed, and never with compress: false', async () => {

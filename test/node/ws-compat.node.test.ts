@@ -1,0 +1,226 @@
+// Behaviours a ws user relies on without thinking about them, each checked over loopback the way such a
+// user's code meets it: close() from an 'error' listener, createWebSocketStream's lifecycle, send
+// callbacks that always learn their fate, what send() makes of numbers and of no data, and what
+// bufferedAmount counts.
+
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer as WsPackageServer, type ServerOptions as WsServerOptions } from 'ws';
+import { createWebSocketStream, WebSocket, WebSocketServer } from '../../src/index.ts';
+import { nextEvent, within } from '../interop/waits.ts';
+
+const cleanups: Array<() => unknown> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function ourServer(options: ConstructorParameters<typeof WebSocketServer>[0] = {}) {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+  cleanups.push(() => server.shutdown({ timeoutMs: 100 }));
+  await once(server, 'listening');
+  return { server, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function wsPackageServer(options: WsServerOptions = {}) {
+  const server = new WsPackageServer({ port: 0, host: '127.0.0.1', ...options });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const client of server.clients) client.terminate();
+        server.close(() => resolve());
+      }),
+  );
+  await once(server, 'listening');
+  return { server, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function httpServer(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler);
+  cleanups.push(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+describe('close() and terminate() after a failed opening', () => {
+  it('close() from the error listener of a refused connection does not throw, and close reports 1006', async () => {
+    const { server, port } = await httpServer(() => {});
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+    const thrown: unknown[] = [];
+    ws.on('error', () => {
+      try {
+        ws.close();
+        ws.terminate();
+      } catch (error) {
+        thrown.push(error);
+      }
+    });
+    const [code] = await nextEvent<[number]>(ws, 'close');
+    expect(thrown).toEqual([]);
+    expect(code).toBe(1006);
+    expect(ws.readyState).toBe(WebSocket.CLOSED);
+  });
+
+  it('close() from the error listener of a 401 answer does not throw', async () => {
+    const { port } = await httpServer((_request, response) => {
+      response.writeHead(401).end('no');
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+    const errors: string[] = [];
+    ws.on('error', (error) => {
+      errors.push(error.message);
+      ws.close();
+    });
+    await nextEvent(ws, 'close');
+    expect(errors).toEqual(['Unexpected server response: 401']);
+  });
+
+  it("close() from 'unexpected-response' drops the kept-alive TCP connection", async () => {
+    const { server, port } = await httpServer((_request, response) => {
+      response.writeHead(403, { connection: 'keep-alive' }).end('forbidden');
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+    ws.on('unexpected-response', () => ws.close());
+    ws.on('error', () => {});
+    const [code] = await nextEvent<[number]>(ws, 'close');
+    expect(code).toBe(1006);
+    // Every connection the server saw ends: close() without closeAllConnections resolves.
+    await within(
+      new Promise<void>((resolve) => server.close(() => resolve())),
+      'the http server to see every connection end',
+      2000,
+    );
+  });
+});
+
+describe('send() arguments as ws takes them', () => {
+  it('sends a number as text and no data as an empty binary message', async () => {
+    const { server, url } = await wsPackageServer();
+    const received: Array<{ data: string; isBinary: boolean }> = [];
+    server.on('connection', (peer) => {
+      peer.on('message', (data, isBinary) => received.push({ data: String(data), isBinary }));
+    });
+    const ws = new WebSocket(url);
+    cleanups.push(() => ws.terminate());
+    await once(ws, 'open');
+    ws.send(42);
+    ws.send(undefined);
+    ws.send(null);
+    ws.send('');
+    ws.ping(7);
+    await within(
+      (async () => {
+        while (received.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+      })(),
+      'four messages',
+    );
+    expect(received).toEqual([
+      { data: '42', isBinary: false },
+      { data: '', isBinary: true },
+      { data: '', isBinary: true },
+      { data: '', isBinary: false },
+    ]);
+  });
+});
+
+describe('send callbacks always learn their fate', () => {
+  it('terminate() while messages are being compressed calls every callback with an error', async () => {
+    const { url } = await wsPackageServer({ perMessageDeflate: { threshold: 0 } });
+    const ws = new WebSocket(url, { perMessageDeflate: { threshold: 0 } });
+    await once(ws, 'open');
+    expect(ws.extensions).toMatch(/permessage-deflate/);
+    const outcomes: string[] = [];
+    const payload = Buffer.alloc(256 * 1024, 'a');
+    ws.send(payload, (error) => outcomes.push(error ? error.message : 'sent'));
+    ws.send(payload, (error) => outcomes.push(error ? error.message : 'sent'));
+    expect(ws.bufferedAmount).toBeGreaterThanOrEqual(2 * payload.length);
+    ws.terminate();
+    await nextEvent(ws, 'close');
+    await within(
+      (async () => {
+        while (outcomes.length < 2) await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      'both callbacks',
+    );
+    expect(outcomes).toEqual([
+      'The socket was closed while data was being compressed',
+      'The socket was closed while data was being compressed',
+    ]);
+  });
+
+  it('sends after close count in bufferedAmount, and their callbacks get an error', async () => {
+    const { url } = await ourServer();
+    const ws = new WebSocket(url);
+    await once(ws, 'open');
+    ws.close();
+    const errors: string[] = [];
+    ws.send('abcd', (error) => errors.push(String(error?.message)));
+    expect(ws.bufferedAmount).toBeGreaterThanOrEqual(4);
+    await nextEvent(ws, 'close');
+    ws.send('ef', (error) => errors.push(String(error?.message)));
+    await within(
+      (async () => {
+        while (errors.length < 2) await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      'both callbacks',
+    );
+    expect(errors).toEqual([
+      'WebSocket is not open: readyState 2 (CLOSING)',
+      'WebSocket is not open: readyState 3 (CLOSED)',
+    ]);
+    expect(ws.bufferedAmount).toBe(6);
+  });
+});
+
+describe('createWebSocketStream lifecycle', () => {
+  it("end() closes the WebSocket; the stream emits 'finish', 'end' and 'close'", async () => {
+    const { server, url } = await ourServer();
+    server.on('connection', (peer: WebSocket) =>
+      peer.on('message', (data, isBinary) => peer.send(data, { binary: isBinary })),
+    );
+    const ws = new WebSocket(url);
+    const duplex = createWebSocketStream(ws);
+    const events: string[] = [];
+    for (const name of ['finish', 'end', 'close']) duplex.on(name, () => events.push(name));
+    ws.on('close', () => events.push('ws close'));
+    const echoed: Buffer[] = [];
+    duplex.on('data', (chunk: Buffer) => echoed.push(chunk));
+    duplex.write('hello');
+    await within(
+      (async () => {
+        while (echoed.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      })(),
+      'the echo',
+    );
+    duplex.end();
+    await within(once(duplex, 'close'), "the stream's close");
+    expect(Buffer.concat(echoed).toString()).toBe('hello');
+    expect(events).toContain('finish');
+    expect(events).toContain('end');
+    expect(events).toContain('ws close');
+    expect(events.at(-1)).toBe('close');
+    expect(duplex.destroyed).toBe(true);
+  });
+
+  it('a write after the WebSocket closed errors and destroys the stream', async () => {
+    const { url } = await ourServer();
+    const ws = new WebSocket(url);
+    const duplex = createWebSocketStream(ws);
+    await once(ws, 'open');
+    ws.close();
+    await nextEvent(ws, 'close');
+    const errored = nextEvent<[Error]>(duplex, 'error');
+    const closed = nextEvent(duplex, 'close');
+    duplex.write('too late');
+    const [error] = await errored;
+    expect(error.message).toBe('WebSocket is not open: readyState 3 (CLOSED)');
+    expect(duplex.destroyed).toBe(true);
+    await closed;
+  });
+});
