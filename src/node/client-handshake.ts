@@ -65,6 +65,9 @@ function startClient(
   if (settings.protocolVersion !== 13) {
     throw new RangeError(`Unsupported protocol version: ${settings.protocolVersion} (supported versions: 13)`);
   }
+  if (settings.generateMask !== undefined && typeof settings.generateMask !== 'function') {
+    throw new TypeError('The generateMask option must be a function');
+  }
   const state = states.get(websocket) ?? {
     redirects: 0,
     originalHost: '',

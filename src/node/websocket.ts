@@ -11,6 +11,7 @@ import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
 import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
+import type { RandomSource } from '../protocol/random.js';
 import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
 import { checkHeartbeatOptions, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
@@ -47,6 +48,12 @@ export interface ConnectionSettings {
    * instead of 'message' once whole (message-stream.ts). maxPayload limits each streamed message.
    */
   streamMessages?: boolean;
+  /**
+   * ws's client option: fills the 4-byte Buffer it is given with a masking key. For tests and
+   * benchmarks that want known keys (a zero key leaves payloads readable on the wire); the default draws
+   * keys from crypto.randomFillSync, as RFC 6455 section 5.3 requires.
+   */
+  generateMask?: (mask: Buffer) => void;
 }
 
 /**
@@ -238,7 +245,7 @@ export class WebSocket extends EventEmitter {
         maxFragments: settings.maxFragments ?? 0,
         validateUtf8: !settings.skipUTF8Validation,
         autoPong: settings.autoPong ?? true,
-        random: nodeRandom,
+        random: settings.generateMask === undefined ? nodeRandom : randomFromGenerateMask(settings.generateMask),
         allocate: allocateBuffer,
         copyBytes: copyToBuffer,
         deflate,
@@ -420,7 +427,9 @@ export class WebSocket extends EventEmitter {
       this._abortHandshake?.('WebSocket was closed before the connection was established');
       return;
     }
-    this._connection?.terminate();
+    // Nothing more is written, but messages already received (one still inflating, say) are delivered
+    // before 'close', as ws does: _onSocketClose waits for them, then finishes the connection.
+    this._connection?.stopSending();
     this._readyState = WebSocket.CLOSING;
     this.abortSocket();
   }
@@ -683,10 +692,27 @@ function socketOnDrain(this: OwnedSocket): void {
 }
 
 Object.assign(WebSocket.prototype, { addEventListener, removeEventListener });
+// The ready-state constants are read-only and enumerable on the class and its instances, and the
+// accessors enumerable, as ws defines them (code that copies or inspects a socket sees the same keys).
 for (const [name, value] of Object.entries({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })) {
+  Object.defineProperty(WebSocket, name, { value, enumerable: true, writable: false, configurable: false });
   Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
 }
+for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+  Object.defineProperty(WebSocket.prototype, name, { enumerable: true });
+}
 defineEventAttributes(WebSocket.prototype);
+
+/** The masking-key source for a ws-style generateMask: each 4 bytes of the pool come from one call. */
+function randomFromGenerateMask(generateMask: (mask: Buffer) => void): RandomSource {
+  const mask = Buffer.alloc(4);
+  return (target) => {
+    for (let offset = 0; offset < target.length; offset += 4) {
+      generateMask(mask);
+      target.set(mask.subarray(0, Math.min(4, target.length - offset)), offset);
+    }
+  };
+}
 
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);

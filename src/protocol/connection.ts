@@ -260,6 +260,16 @@ export class Connection implements FrameSink {
     this.writeClose(payload, done);
   }
 
+  /**
+   * Stops writing at once (queued frames are abandoned, no close frame will be sent) while what was
+   * already received is still delivered: the first half of a terminate that loses nothing accepted. The
+   * transport drops the socket, waits for whenReceiveSettled, then calls terminate().
+   */
+  stopSending(): void {
+    this.sendQueue.abandon();
+    this.closeSent = true;
+  }
+
   /** Stops reading and writing without a closing handshake (the transport then drops the socket). */
   terminate(): void {
     this.reader.stop();

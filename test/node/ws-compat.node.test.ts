@@ -224,3 +224,67 @@ describe('createWebSocketStream lifecycle', () => {
     await closed;
   });
 });
+
+describe('nothing already received is lost', () => {
+  for (const how of ['terminate', 'close'] as const) {
+    it(`${how}() while received messages are still inflating delivers them all before 'close'`, async () => {
+      const { server, url } = await wsPackageServer({ perMessageDeflate: true });
+      server.on('connection', (peer) => {
+        // Four compressed empty text messages in one TCP write (RSV1 + FIN + text, payload 00).
+        (peer as unknown as { _socket: import('node:net').Socket })._socket.write(
+          Buffer.from('c10100c10100c10100c10100', 'hex'),
+        );
+      });
+      const ws = new WebSocket(url);
+      const messages: string[] = [];
+      ws.on('message', (data, isBinary) => {
+        expect(isBinary).toBe(false);
+        if (messages.push(String(data)) > 1) return;
+        setImmediate(() => (how === 'terminate' ? ws.terminate() : ws.close(1000)));
+      });
+      const [code] = await nextEvent<[number]>(ws, 'close');
+      expect(messages).toEqual(['', '', '', '']);
+      expect(code).toBe(how === 'terminate' ? 1006 : 1000);
+    });
+  }
+});
+
+describe('the class as ws shapes it', () => {
+  it('generateMask supplies the masking keys the client sends', async () => {
+    const { server, url } = await wsPackageServer();
+    const wire: Buffer[] = [];
+    const received = new Promise<string>((resolve) => {
+      server.on('connection', (peer) => {
+        (peer as unknown as { _socket: import('node:net').Socket })._socket.on('data', (chunk: Buffer) =>
+          wire.push(chunk),
+        );
+        peer.on('message', (data) => resolve(String(data)));
+      });
+    });
+    let calls = 0;
+    const ws = new WebSocket(url, {
+      generateMask: (mask: Buffer) => {
+        calls++;
+        mask.fill(0);
+      },
+    });
+    cleanups.push(() => ws.terminate());
+    await once(ws, 'open');
+    ws.send('visible');
+    expect(await within(received, 'the message')).toBe('visible');
+    const frame = Buffer.concat(wire);
+    // FIN + text, MASK + length 7, a zero key, then the payload unchanged.
+    expect(frame.subarray(0, 6).toString('hex')).toBe('818700000000');
+    expect(frame.subarray(6, 13).toString()).toBe('visible');
+    expect(calls).toBeGreaterThan(0);
+    expect(() => new WebSocket(url, { generateMask: 5 as never })).toThrow(TypeError);
+  });
+
+  it('ready-state constants are read-only and enumerable; accessors are enumerable', () => {
+    const descriptor = Object.getOwnPropertyDescriptor(WebSocket, 'OPEN');
+    expect(descriptor).toMatchObject({ value: 1, writable: false, enumerable: true, configurable: false });
+    for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+      expect(Object.getOwnPropertyDescriptor(WebSocket.prototype, name)?.enumerable, name).toBe(true);
+    }
+  });
+});
