@@ -96,8 +96,8 @@ export interface SendStreamOptions {
 }
 
 /**
- * Keeps a WebSocket's messages whole while one is sent as a stream: sends made meanwhile (plain or
- * streamed) wait in order, and go once it ends.
+ * Keeps a WebSocket's messages whole and in order while one is sent as a stream or a Blob is read:
+ * sends made meanwhile (plain, streamed or Blobs) wait in order, and go once it ends.
  */
 export class SendStreamGate {
   private readonly ws: WebSocket;
@@ -151,9 +151,35 @@ export class SendStreamGate {
     try {
       await sendMessageSource(source as MessageSource, options.binary, sendFragment);
     } finally {
-      this.active = false;
-      // Release the waiting sends in order, until one of them starts another streamed message.
-      while (this.waiting.length > 0 && !this.active) (this.waiting.shift() as () => void)();
+      this.release();
     }
+  }
+
+  /**
+   * Holds every later send until `bytes` resolves (a Blob being read), then runs `send` with them (or
+   * with the error) ahead of the sends that waited: a Blob goes out in the order it was sent.
+   */
+  hold(bytes: Promise<Uint8Array>, send: (bytes: Uint8Array | Error) => void): void {
+    if (this.active && !this.ownSend) {
+      this.defer(() => this.hold(bytes, send));
+      return;
+    }
+    this.active = true;
+    const finish = (outcome: Uint8Array | Error) => {
+      this.ownSend = true;
+      try {
+        send(outcome);
+      } finally {
+        this.ownSend = false;
+        this.release();
+      }
+    };
+    bytes.then(finish, (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  /** Releases the waiting sends in order, until one of them starts another held or streamed message. */
+  private release(): void {
+    this.active = false;
+    while (this.waiting.length > 0 && !this.active) (this.waiting.shift() as () => void)();
   }
 }

@@ -150,6 +150,8 @@ export class WebSocket extends EventEmitter {
   /** True while reading is paused because too much waits to be written (READ_PAUSE_BYTES). */
   private _pausedForWrites = false;
   private _bufferedWhileNotOpen = 0;
+  /** Bytes of Blobs being read before they are sent. */
+  private _blobBytesPending = 0;
   /** With streamMessages: turns message parts into 'message-stream' Readables. */
   _messageStreams: MessageStreamReceiver | null = null;
   /** Created by the first sendStream: holds other sends while a streamed message is going out. */
@@ -214,8 +216,9 @@ export class WebSocket extends EventEmitter {
    */
   get bufferedAmount(): number {
     const socket = this._socket;
-    if (socket === null) return this._bufferedWhileNotOpen;
-    return this._bufferedWhileNotOpen + socket.writableLength + (this._connection?.queuedBytes ?? 0);
+    const waiting = this._bufferedWhileNotOpen + this._blobBytesPending;
+    if (socket === null) return waiting;
+    return waiting + socket.writableLength + (this._connection?.queuedBytes ?? 0);
   }
 
   get binaryType(): BinaryType {
@@ -295,6 +298,7 @@ export class WebSocket extends EventEmitter {
       this._sendGate.defer(() => this.send(data, options, cb));
       return true;
     }
+    if (data instanceof Blob) return this.sendBlob(data, options, cb);
     // As ws: a number is sent as its text, and no data (undefined, null) as an empty binary message.
     if (typeof data === 'number') data = String(data);
     const prepared = data instanceof PreparedMessage ? data : null;
@@ -317,6 +321,33 @@ export class WebSocket extends EventEmitter {
       connection.send(bytes, prepared?.isBinary ?? binary, fin, mask ?? !this._isServer, compress, cb);
     }
     return socket.writableLength < socket.writableHighWaterMark;
+  }
+
+  /**
+   * A Blob is read first (asynchronously), and the sends made meanwhile wait behind it, so messages keep
+   * their order (ws 8.18's behaviour). Its bytes count in bufferedAmount while it is read.
+   */
+  private sendBlob(blob: Blob, options: SendOptions | undefined, cb: SendCallback | undefined): boolean {
+    this._sendGate ??= new SendStreamGate(this);
+    this._blobBytesPending += blob.size;
+    this._sendGate.hold(readBlob(blob), (bytes) => {
+      this._blobBytesPending -= blob.size;
+      if (bytes instanceof Error) {
+        this.failBlobRead(bytes, cb);
+        return;
+      }
+      this.send(bytes, { binary: true, ...options }, cb);
+    });
+    const socket = this._socket;
+    return socket !== null && this.bufferedAmount < socket.writableHighWaterMark;
+  }
+
+  /** A Blob that cannot be read: its message and those behind it cannot go out in order (ws ends too). */
+  private failBlobRead(error: Error, cb: SendCallback | undefined): void {
+    if (cb) process.nextTick(cb, error);
+    if (this._readyState !== WebSocket.OPEN) return;
+    this._emitError(error);
+    this.terminate();
   }
 
   /**
@@ -480,6 +511,20 @@ export class WebSocket extends EventEmitter {
     }
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    }
+    if (data instanceof Blob) {
+      if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+      const maskOption = mask;
+      const callback = cb;
+      this._sendGate ??= new SendStreamGate(this);
+      this._blobBytesPending += data.size;
+      const size = data.size;
+      this._sendGate.hold(readBlob(data), (bytes) => {
+        this._blobBytesPending -= size;
+        if (bytes instanceof Error) this.failBlobRead(bytes, callback);
+        else this.sendControl(kind, bytes, maskOption, callback);
+      });
+      return;
     }
     if (typeof data === 'number') data = String(data);
     const bytes = data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
@@ -712,6 +757,11 @@ function randomFromGenerateMask(generateMask: (mask: Buffer) => void): RandomSou
       target.set(mask.subarray(0, Math.min(4, target.length - offset)), offset);
     }
   };
+}
+
+/** A Blob's bytes as a Buffer. */
+async function readBlob(blob: Blob): Promise<Uint8Array> {
+  return Buffer.from(await blob.arrayBuffer());
 }
 
 function asBuffer(data: Uint8Array): Buffer {

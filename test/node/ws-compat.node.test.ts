@@ -288,3 +288,41 @@ describe('the class as ws shapes it', () => {
     }
   });
 });
+
+describe('Blobs, as ws 8.18 sends them', () => {
+  it('send(blob) is read and sent as binary in order with the sends around it; ping(blob) too', async () => {
+    const { server, url } = await wsPackageServer();
+    const received: Array<{ data: string; isBinary: boolean }> = [];
+    const pings: string[] = [];
+    server.on('connection', (peer) => {
+      peer.on('message', (data, isBinary) => received.push({ data: String(data), isBinary }));
+      peer.on('ping', (data) => pings.push(String(data)));
+    });
+    const ws = new WebSocket(url);
+    cleanups.push(() => ws.terminate());
+    await once(ws, 'open');
+    const callbacks: string[] = [];
+    ws.send('first');
+    ws.send(new Blob(['from a blob']), (error) => callbacks.push(error ? error.message : 'sent'));
+    expect(ws.bufferedAmount).toBeGreaterThanOrEqual('from a blob'.length);
+    ws.send('after');
+    ws.send(new Blob(['as text']), { binary: false });
+    ws.ping(new Blob(['p!']));
+    expect(() => ws.ping(new Blob([Buffer.alloc(126)]))).toThrow(RangeError);
+    await within(
+      (async () => {
+        while (received.length < 4 || pings.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      })(),
+      'four messages and a ping',
+    );
+    expect(received).toEqual([
+      { data: 'first', isBinary: false },
+      { data: 'from a blob', isBinary: true },
+      { data: 'after', isBinary: false },
+      { data: 'as text', isBinary: false },
+    ]);
+    expect(pings).toEqual(['p!']);
+    expect(callbacks).toEqual(['sent']);
+    expect(ws.bufferedAmount).toBe(0);
+  });
+});
