@@ -17,42 +17,66 @@ export class ProtocolError extends Error {
 }
 
 const decodeErrors: Record<DecodeError, readonly [message: string, closeCode: number, code: string]> = {
-  [DecodeResult.RESERVED_OPCODE]: ['Invalid opcode: reserved', CloseCode.PROTOCOL_ERROR, 'WS_ERR_INVALID_OPCODE'],
-  [DecodeResult.RSV1_NOT_ALLOWED]: ['RSV1 must be clear', CloseCode.PROTOCOL_ERROR, 'WS_ERR_UNEXPECTED_RSV_1'],
+  [DecodeResult.RESERVED_OPCODE]: [
+    'Invalid WebSocket frame: invalid opcode (reserved)',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_INVALID_OPCODE',
+  ],
+  [DecodeResult.RSV1_NOT_ALLOWED]: [
+    'Invalid WebSocket frame: RSV1 must be clear',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_UNEXPECTED_RSV_1',
+  ],
   [DecodeResult.RSV23_NOT_ALLOWED]: [
-    'RSV2 and RSV3 must be clear',
+    'Invalid WebSocket frame: RSV2 and RSV3 must be clear',
     CloseCode.PROTOCOL_ERROR,
     'WS_ERR_UNEXPECTED_RSV_2_3',
   ],
   [DecodeResult.CONTROL_TOO_LONG]: [
-    'Control frame payload over 125 bytes',
+    'Invalid WebSocket frame: invalid payload length (a control frame over 125 bytes)',
     CloseCode.PROTOCOL_ERROR,
     'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
   ],
-  [DecodeResult.CONTROL_FRAGMENTED]: ['Control frame without FIN', CloseCode.PROTOCOL_ERROR, 'WS_ERR_EXPECTED_FIN'],
-  [DecodeResult.MASK_REQUIRED]: ['Client frame not masked', CloseCode.PROTOCOL_ERROR, 'WS_ERR_EXPECTED_MASK'],
-  [DecodeResult.MASK_FORBIDDEN]: ['Server frame masked', CloseCode.PROTOCOL_ERROR, 'WS_ERR_UNEXPECTED_MASK'],
+  [DecodeResult.CONTROL_FRAGMENTED]: [
+    'Invalid WebSocket frame: FIN must be set',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_EXPECTED_FIN',
+  ],
+  [DecodeResult.MASK_REQUIRED]: [
+    'Invalid WebSocket frame: MASK must be set',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_EXPECTED_MASK',
+  ],
+  [DecodeResult.MASK_FORBIDDEN]: [
+    'Invalid WebSocket frame: MASK must be clear',
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_UNEXPECTED_MASK',
+  ],
   [DecodeResult.LENGTH_MSB_SET]: [
-    'Payload length has its most significant bit set',
+    'Invalid WebSocket frame: payload length has its most significant bit set',
     CloseCode.PROTOCOL_ERROR,
     'WS_ERR_INVALID_PAYLOAD_LENGTH',
   ],
   [DecodeResult.LENGTH_UNSAFE]: [
-    'Payload length over 2^53 - 1',
+    'Unsupported WebSocket frame: payload length > 2^53 - 1',
     CloseCode.MESSAGE_TOO_BIG,
     'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
   ],
   [DecodeResult.UNEXPECTED_CONTINUATION]: [
-    'Continuation frame with no message in progress',
+    'Invalid WebSocket frame: invalid opcode 0',
     CloseCode.PROTOCOL_ERROR,
     'WS_ERR_INVALID_OPCODE',
   ],
   [DecodeResult.EXPECTED_CONTINUATION]: [
-    'New data frame inside a fragmented message',
+    'Invalid WebSocket frame: invalid opcode (a new data frame inside a fragmented message)',
     CloseCode.PROTOCOL_ERROR,
     'WS_ERR_INVALID_OPCODE',
   ],
-  [DecodeResult.INVALID_UTF8]: ['Invalid UTF-8 in text', CloseCode.INVALID_PAYLOAD, 'WS_ERR_INVALID_UTF8'],
+  [DecodeResult.INVALID_UTF8]: [
+    'Invalid WebSocket frame: invalid UTF-8 sequence',
+    CloseCode.INVALID_PAYLOAD,
+    'WS_ERR_INVALID_UTF8',
+  ],
 };
 
 /** The ProtocolError for a negative decoder or scanner result. */

@@ -416,9 +416,7 @@ export class Connection implements FrameSink {
       }
       if (error !== null) {
         this.notifyIfReceiveSettled();
-        this.onError(
-          error instanceof InflateLimitError ? messageTooBig(this.maxPayload) : invalidCompressedData(error),
-        );
+        this.onError(error instanceof InflateLimitError ? messageTooBig() : invalidCompressedData(error));
         return;
       }
       for (const piece of output) {

@@ -6,13 +6,9 @@ import { ProtocolError } from '../codec/errors.js';
 
 export { ProtocolError };
 
-/** The peer's message (or frame) is larger than maxPayload (RFC 6455 section 7.4.1: 1009). */
-export function messageTooBig(limit: number): ProtocolError {
-  return new ProtocolError(
-    `Max payload size exceeded (${limit} bytes)`,
-    CloseCode.MESSAGE_TOO_BIG,
-    'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
-  );
+/** The peer's message (or frame) is larger than maxPayload (RFC 6455 section 7.4.1: 1009); ws's words. */
+export function messageTooBig(): ProtocolError {
+  return new ProtocolError('Max payload size exceeded', CloseCode.MESSAGE_TOO_BIG, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
 }
 
 /** The peer sent more fragments in one message than maxFragments allows (ws names this the same way). */
@@ -26,13 +22,17 @@ export function tooManyFragments(limit: number): ProtocolError {
 
 /** A close frame with a code that may not be sent (section 7.4). */
 export function invalidCloseCode(code: number): ProtocolError {
-  return new ProtocolError(`Invalid close code ${code}`, CloseCode.PROTOCOL_ERROR, 'WS_ERR_INVALID_CLOSE_CODE');
+  return new ProtocolError(
+    `Invalid WebSocket frame: invalid status code ${code}`,
+    CloseCode.PROTOCOL_ERROR,
+    'WS_ERR_INVALID_CLOSE_CODE',
+  );
 }
 
 /** A close frame whose payload is 1 byte: too short for a code (section 5.5.1). */
 export function closePayloadOfOneByte(): ProtocolError {
   return new ProtocolError(
-    'Close frame payload of 1 byte',
+    'Invalid WebSocket frame: invalid payload length 1',
     CloseCode.PROTOCOL_ERROR,
     'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
   );
@@ -40,12 +40,20 @@ export function closePayloadOfOneByte(): ProtocolError {
 
 /** A close reason that is not UTF-8 (section 5.5.1, 8.1). */
 export function invalidCloseReason(): ProtocolError {
-  return new ProtocolError('Invalid UTF-8 in close reason', CloseCode.INVALID_PAYLOAD, 'WS_ERR_INVALID_UTF8');
+  return new ProtocolError(
+    'Invalid WebSocket frame: invalid UTF-8 sequence',
+    CloseCode.INVALID_PAYLOAD,
+    'WS_ERR_INVALID_UTF8',
+  );
 }
 
 /** Text that is not UTF-8 after inflating, or found by a check outside the scanner (section 8.1). */
 export function invalidUtf8(): ProtocolError {
-  return new ProtocolError('Invalid UTF-8 in text', CloseCode.INVALID_PAYLOAD, 'WS_ERR_INVALID_UTF8');
+  return new ProtocolError(
+    'Invalid WebSocket frame: invalid UTF-8 sequence',
+    CloseCode.INVALID_PAYLOAD,
+    'WS_ERR_INVALID_UTF8',
+  );
 }
 
 /** Compressed data that does not inflate (RFC 7692 section 8: fail the connection; ws uses 1007). */

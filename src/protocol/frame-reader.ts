@@ -255,7 +255,7 @@ export class FrameReader {
       this.messageFrames = 1;
     }
     if (maxPayload > 0 && this.messageBytes > maxPayload) {
-      this.fail(messageTooBig(maxPayload));
+      this.fail(messageTooBig());
       return false;
     }
     if (maxFragments > 0 && this.messageFrames > maxFragments) {
