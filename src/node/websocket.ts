@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
-import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD, encodeClosePayload } from '../protocol/connection.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { RandomSource } from '../protocol/random.js';
 import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
@@ -150,8 +150,11 @@ export class WebSocket extends EventEmitter {
   /** True while reading is paused because too much waits to be written (READ_PAUSE_BYTES). */
   private _pausedForWrites = false;
   private _bufferedWhileNotOpen = 0;
-  /** Bytes of Blobs being read before they are sent. */
+  /** Bytes of Blobs being read before they are sent, and how many Blobs. */
   private _blobBytesPending = 0;
+  private _blobsPending = 0;
+  /** True while a Blob read before close() is sent (it may go out although readyState is CLOSING). */
+  private _sendingHeldBlob = false;
   /** With streamMessages: turns message parts into 'message-stream' Readables. */
   _messageStreams: MessageStreamReceiver | null = null;
   /** Created by the first sendStream: holds other sends while a streamed message is going out. */
@@ -305,7 +308,8 @@ export class WebSocket extends EventEmitter {
     const bytes =
       prepared !== null ? prepared.data : data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
     const connection = this._connection;
-    if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
+    const open = this._readyState === WebSocket.OPEN || this._sendingHeldBlob;
+    if (!open || connection === null || connection.readyState !== 1) {
       this.sendAfterClose(bytes.length, cb);
       return false;
     }
@@ -330,13 +334,28 @@ export class WebSocket extends EventEmitter {
   private sendBlob(blob: Blob, options: SendOptions | undefined, cb: SendCallback | undefined): boolean {
     this._sendGate ??= new SendStreamGate(this);
     this._blobBytesPending += blob.size;
+    this._blobsPending++;
     this._sendGate.hold(readBlob(blob), (bytes) => {
       this._blobBytesPending -= blob.size;
+      this._blobsPending--;
       if (bytes instanceof Error) {
         this.failBlobRead(bytes, cb);
         return;
       }
-      this.send(bytes, { binary: true, ...options }, cb);
+      const connection = this._connection;
+      if (connection === null || connection.readyState !== 1) {
+        // The connection went away while the Blob was read (ws's words for it).
+        this._bufferedWhileNotOpen += bytes.length;
+        if (cb) process.nextTick(cb, new Error('The socket was closed while the blob was being read'));
+        return;
+      }
+      // A close() made after this send waits behind it (below), so the message still goes out.
+      this._sendingHeldBlob = true;
+      try {
+        this.send(bytes, { binary: true, ...options }, cb);
+      } finally {
+        this._sendingHeldBlob = false;
+      }
     });
     const socket = this._socket;
     return socket !== null && this.bufferedAmount < socket.writableHighWaterMark;
@@ -445,10 +464,16 @@ export class WebSocket extends EventEmitter {
     }
     if (connection === null) return;
     const reasonText = reason === undefined ? '' : Buffer.isBuffer(reason) ? reason.toString() : String(reason);
-    connection.close(code, reasonText);
+    encodeClosePayload(code, reasonText); // a bad code or reason throws here, whether or not we wait
     this._readyState = WebSocket.CLOSING;
-    if (this._closeFrameReceived) this.endSocket();
-    this.setCloseTimer();
+    const sendClose = () => {
+      connection.close(code, reasonText);
+      if (this._closeFrameReceived) this.endSocket();
+      this.setCloseTimer();
+    };
+    // Blobs sent before close() are still being read: the close frame follows them, as in ws.
+    if (this._blobsPending > 0 && this._sendGate !== null) this._sendGate.defer(sendClose);
+    else sendClose();
   }
 
   /** Drops the connection at once, without a closing handshake. */
@@ -681,9 +706,15 @@ class SocketHandler implements ConnectionHandler {
   }
 
   discarded(done: unknown): void {
-    // ws's words for the same case: a send still being compressed when the connection went away.
-    if (typeof done === 'function') {
-      process.nextTick(done as SendCallback, new Error('The socket was closed while data was being compressed'));
+    // ws's words for the same case: a send still being compressed when the connection went away. Called
+    // now, while readyState is CLOSING (as ws does); a callback that throws must not stop the close.
+    if (typeof done !== 'function') return;
+    try {
+      (done as SendCallback)(new Error('The socket was closed while data was being compressed'));
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
     }
   }
 

@@ -326,3 +326,26 @@ describe('Blobs, as ws 8.18 sends them', () => {
     expect(ws.bufferedAmount).toBe(0);
   });
 });
+
+describe('Blobs and close()', () => {
+  it('close() right after sending Blobs sends the close frame after them', async () => {
+    const { server, url } = await wsPackageServer();
+    const received: string[] = [];
+    const serverClose = new Promise<number>((resolve) => {
+      server.on('connection', (peer) => {
+        peer.on('message', (data) => received.push(String(data)));
+        peer.on('close', (code) => resolve(code));
+      });
+    });
+    const ws = new WebSocket(url);
+    await once(ws, 'open');
+    ws.send(new Blob(['foo']));
+    ws.send(new Blob(['bar']));
+    ws.close(4000);
+    expect(ws.readyState).toBe(WebSocket.CLOSING);
+    expect(() => ws.close(1005)).not.toThrow(); // CLOSING: a second close() does nothing
+    expect(await within(serverClose, "the server's close")).toBe(4000);
+    expect(received).toEqual(['foo', 'bar']);
+    await nextEvent(ws, 'close');
+  });
+});
