@@ -56,13 +56,19 @@ export function invalidUtf8(): ProtocolError {
   );
 }
 
-/** Compressed data that does not inflate (RFC 7692 section 8: fail the connection; ws uses 1007). */
+/**
+ * Compressed data that does not inflate (RFC 7692 section 8: fail the connection; ws uses 1007). The code
+ * is the inflater's own where it has one (node:zlib's 'Z_DATA_ERROR', with its errno), as ws reports it.
+ */
 export function invalidCompressedData(cause: Error): ProtocolError {
-  return new ProtocolError(
+  const { code, errno } = cause as Error & { code?: unknown; errno?: unknown };
+  const error = new ProtocolError(
     `Invalid compressed data: ${cause.message}`,
     CloseCode.INVALID_PAYLOAD,
-    'WS_ERR_INVALID_COMPRESSED_DATA',
+    typeof code === 'string' ? code : 'WS_ERR_INVALID_COMPRESSED_DATA',
   );
+  if (typeof errno === 'number') Object.assign(error, { errno });
+  return error;
 }
 
 /** Our own compressor failed: nothing the peer did, but the connection cannot go on (1011). */

@@ -216,6 +216,9 @@ describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))
       expect(await peer.end.closeCode()).toBe(1007);
       expect((await peer.closed).code).toBe(1006); // failed by us: no close frame read after it
       expect(peer.errors.map((error) => (error as { closeCode?: number }).closeCode)).toEqual([1007]);
+      // As ws reports it: zlib's own code and errno.
+      expect(peer.errors.map((error) => (error as { code?: string }).code)).toEqual(['Z_DATA_ERROR']);
+      expect(peer.errors.map((error) => (error as { errno?: number }).errno)).toEqual([-3]);
     });
 
     it('checks UTF-8 after inflating: 1007 for compressed text that is not UTF-8, even split mid-character', async () => {
