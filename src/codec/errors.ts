@@ -2,9 +2,11 @@ import { CloseCode, type DecodeError, DecodeResult } from './constants.js';
 
 /**
  * A peer broke the protocol. `closeCode` is the status to close with (RFC 6455 section 7.4.1) and
- * `code` a stable string: ws's `WS_ERR_*` name where ws has one for the same condition.
+ * `code` a stable string: ws's `WS_ERR_*` name where ws has one for the same condition. A RangeError, as
+ * ws's frame errors are, so code written for ws that tests `instanceof RangeError` keeps working; tell
+ * it from a caller's misuse by `instanceof ProtocolError` or its `closeCode`.
  */
-export class ProtocolError extends Error {
+export class ProtocolError extends RangeError {
   readonly closeCode: number;
   readonly code: string;
 

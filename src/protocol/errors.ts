@@ -1,5 +1,6 @@
-// Errors of the protocol layer. A peer's fault is a ProtocolError (close code + stable code string);
-// a caller's misuse is a TypeError or RangeError; an operation in the wrong state is an InvalidStateError.
+// Errors of the protocol layer. A peer's fault is a ProtocolError (close code + stable code string; a
+// RangeError subclass, as ws's are); a caller's misuse is a plain TypeError or RangeError; an operation
+// in the wrong state is an InvalidStateError.
 
 import { CloseCode } from '../codec/constants.js';
 import { ProtocolError } from '../codec/errors.js';
