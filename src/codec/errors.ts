@@ -81,8 +81,25 @@ const decodeErrors: Record<DecodeError, readonly [message: string, closeCode: nu
   ],
 };
 
-/** The ProtocolError for a negative decoder or scanner result. */
-export function decodeError(result: DecodeError): ProtocolError {
+/**
+ * The ProtocolError for a negative decoder or scanner result. Given the frame's first two bytes, the
+ * message names the opcode or length at fault as ws's do ('invalid opcode 5', 'invalid payload length 126').
+ */
+export function decodeError(result: DecodeError, byte0 = -1, byte1 = -1): ProtocolError {
   const [message, closeCode, code] = decodeErrors[result];
-  return new ProtocolError(message, closeCode, code);
+  return new ProtocolError(detailedMessage(result, byte0, byte1) ?? message, closeCode, code);
+}
+
+function detailedMessage(result: DecodeError, byte0: number, byte1: number): string | null {
+  if (byte0 < 0) return null;
+  switch (result) {
+    case DecodeResult.RESERVED_OPCODE:
+    case DecodeResult.UNEXPECTED_CONTINUATION:
+    case DecodeResult.EXPECTED_CONTINUATION:
+      return `Invalid WebSocket frame: invalid opcode ${byte0 & 0x0f}`;
+    case DecodeResult.CONTROL_TOO_LONG:
+      return byte1 < 0 ? null : `Invalid WebSocket frame: invalid payload length ${byte1 & 0x7f}`;
+    default:
+      return null;
+  }
 }

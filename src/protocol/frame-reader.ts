@@ -206,9 +206,14 @@ export class FrameReader {
     if (!this.queueScanned(fromLinearMemory)) return chunk.length;
     this.state = out.state;
     switch (out.status) {
-      case ScanStatus.ERROR:
-        this.fail(decodeError(out.error as Parameters<typeof decodeError>[0]));
+      case ScanStatus.ERROR: {
+        // out.next is where the frame at fault starts (its header bytes name the opcode in the message).
+        const at = out.next;
+        const byte1 = at + 1 < chunk.length ? chunk[at + 1] : -1;
+        const byte0 = at < chunk.length ? chunk[at] : -1;
+        this.fail(decodeError(out.error as Parameters<typeof decodeError>[0], byte0, byte1));
         return chunk.length;
+      }
       case ScanStatus.PARTIAL:
         this.startStreaming(out.header.byte0, out.header.byte1, out.header.maskKey, out.header.payloadLength);
         return out.next + out.header.headerLength;
@@ -280,12 +285,12 @@ export class FrameReader {
     }
     this.pendingHeader = null;
     if (result < 0) {
-      this.fail(decodeError(result as Parameters<typeof decodeError>[0]));
+      this.fail(decodeError(result as Parameters<typeof decodeError>[0], joined[0], joined[1] ?? -1));
       return chunk.length;
     }
     const sequence = sequenceError(header.byte0, this.state);
     if (sequence !== 0) {
-      this.fail(decodeError(sequence as Parameters<typeof decodeError>[0]));
+      this.fail(decodeError(sequence as Parameters<typeof decodeError>[0], header.byte0, header.byte1));
       return chunk.length;
     }
     this.startStreaming(header.byte0, header.byte1, header.maskKey, header.payloadLength);

@@ -2,6 +2,7 @@
 // 0xB-0xF fail the connection with 1002, with or without a payload; what came before is still echoed and
 // a ping after it is never answered.
 
+import { expect } from 'vitest';
 import {
   type CaseRun,
   type ConformanceCase,
@@ -15,6 +16,13 @@ import {
 
 const HELLO = 'Hello, world!';
 
+/** The error names the opcode at fault in ws's words, however the bytes were split. */
+function expectOpcodeNamed(t: CaseRun, opcode: number): void {
+  expect(t.ours.errors.map((error) => [(error as Error & { code?: string }).code, error.message])).toEqual([
+    ['WS_ERR_INVALID_OPCODE', `Invalid WebSocket frame: invalid opcode ${opcode}`],
+  ]);
+}
+
 function reservedAlone(id: string, opcode: number, payload: string): ConformanceCase {
   return {
     id,
@@ -22,6 +30,7 @@ function reservedAlone(id: string, opcode: number, payload: string): Conformance
     async run(t: CaseRun) {
       await t.peer.send([{ opcode, payload }]);
       await expectFailure(t, 1002);
+      expectOpcodeNamed(t, opcode);
     },
   };
 }
@@ -34,6 +43,7 @@ function reservedBetween(id: string, opcode: number, payload: string): Conforman
       await t.peer.send([textFrame(HELLO), { opcode, payload }, pingFrame()]);
       await expectMessage(t.peer, Op.TEXT, HELLO);
       await expectFailure(t, 1002);
+      expectOpcodeNamed(t, opcode);
     },
   };
 }
