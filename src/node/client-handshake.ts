@@ -62,8 +62,9 @@ function startClient(
     perMessageDeflate: true,
     ...options,
   };
-  if (settings.protocolVersion !== 13) {
-    throw new RangeError(`Unsupported protocol version: ${settings.protocolVersion} (supported versions: 13)`);
+  // Version 8 (the last hybi draft, framed as 13) is still offered for old servers, as ws does.
+  if (settings.protocolVersion !== 13 && settings.protocolVersion !== 8) {
+    throw new RangeError(`Unsupported protocol version: ${settings.protocolVersion} (supported versions: 8, 13)`);
   }
   if (settings.generateMask !== undefined && typeof settings.generateMask !== 'function') {
     throw new TypeError('The generateMask option must be a function');
@@ -130,7 +131,7 @@ function startClient(
     if (value !== undefined) headers[name] = value as string | number | string[];
   }
   Object.assign(headers, {
-    'Sec-WebSocket-Version': 13,
+    'Sec-WebSocket-Version': settings.protocolVersion,
     'Sec-WebSocket-Key': key,
     Connection: 'Upgrade',
     Upgrade: 'websocket',
@@ -138,7 +139,8 @@ function startClient(
   if (offered.size > 0) headers['Sec-WebSocket-Protocol'] = [...offered].join(',');
   const deflateOptions = deflateOptionsOf(settings.perMessageDeflate);
   if (deflateOptions !== null) headers['Sec-WebSocket-Extensions'] = deflateOffer(deflateOptions);
-  if (settings.origin) headers.Origin = settings.origin;
+  // Draft 8 named the origin header Sec-WebSocket-Origin.
+  if (settings.origin) headers[settings.protocolVersion === 8 ? 'Sec-WebSocket-Origin' : 'Origin'] = settings.origin;
 
   const requestOptions: RequestOptions & { createConnection?: unknown } = {
     ...settings,

@@ -485,8 +485,9 @@ export class WebSocket extends EventEmitter {
     }
     // Nothing more is written, but messages already received (one still inflating, say) are delivered
     // before 'close', as ws does: _onSocketClose waits for them, then finishes the connection.
-    this._connection?.stopSending();
+    // CLOSING first: callbacks of sends abandoned behind compression run inside stopSending().
     this._readyState = WebSocket.CLOSING;
+    this._connection?.stopSending();
     this.abortSocket();
   }
 

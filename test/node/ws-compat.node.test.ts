@@ -137,8 +137,12 @@ describe('send callbacks always learn their fate', () => {
     expect(ws.extensions).toMatch(/permessage-deflate/);
     const outcomes: string[] = [];
     const payload = Buffer.alloc(256 * 1024, 'a');
-    ws.send(payload, (error) => outcomes.push(error ? error.message : 'sent'));
-    ws.send(payload, (error) => outcomes.push(error ? error.message : 'sent'));
+    const record = (error?: Error | null) => {
+      outcomes.push(error ? error.message : 'sent');
+      expect(ws.readyState).toBe(WebSocket.CLOSING);
+    };
+    ws.send(payload, record);
+    ws.send(payload, record);
     expect(ws.bufferedAmount).toBeGreaterThanOrEqual(2 * payload.length);
     ws.terminate();
     await nextEvent(ws, 'close');
@@ -347,5 +351,24 @@ describe('Blobs and close()', () => {
     expect(await within(serverClose, "the server's close")).toBe(4000);
     expect(received).toEqual(['foo', 'bar']);
     await nextEvent(ws, 'close');
+  });
+});
+
+describe('protocolVersion', () => {
+  it('8 is offered with Sec-WebSocket-Origin (draft 8), as ws offers it; anything but 8 and 13 throws', async () => {
+    const { server, url } = await wsPackageServer();
+    const request = new Promise<import('node:http').IncomingMessage>((resolve) => {
+      server.on('connection', (_peer, req) => resolve(req));
+    });
+    const ws = new WebSocket(url, { protocolVersion: 8, origin: 'https://example.com' });
+    cleanups.push(() => ws.terminate());
+    await once(ws, 'open');
+    const req = await within(request, 'the upgrade request');
+    expect(req.headers['sec-websocket-version']).toBe('8');
+    expect(req.headers['sec-websocket-origin']).toBe('https://example.com');
+    expect(req.headers.origin).toBeUndefined();
+    expect(() => new WebSocket(url, { protocolVersion: 12 })).toThrow(
+      'Unsupported protocol version: 12 (supported versions: 8, 13)',
+    );
   });
 });
