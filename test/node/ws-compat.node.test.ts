@@ -13,6 +13,16 @@ import { nextEvent, within } from '../interop/waits.ts';
 
 const cleanups: Array<() => unknown> = [];
 
+/** Resolves once `done()` holds, polling every few milliseconds; fails after the usual bounded wait. */
+function until(done: () => boolean, what: string): Promise<void> {
+  return within(
+    (async () => {
+      while (!done()) await new Promise((resolve) => setTimeout(resolve, 2));
+    })(),
+    what,
+  );
+}
+
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -114,12 +124,7 @@ describe('send() arguments as ws takes them', () => {
     ws.send(null);
     ws.send('');
     ws.ping(7);
-    await within(
-      (async () => {
-        while (received.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
-      })(),
-      'four messages',
-    );
+    await until(() => received.length >= 4, 'four messages');
     expect(received).toEqual([
       { data: '42', isBinary: false },
       { data: '', isBinary: true },
@@ -146,12 +151,7 @@ describe('send callbacks always learn their fate', () => {
     expect(ws.bufferedAmount).toBeGreaterThanOrEqual(2 * payload.length);
     ws.terminate();
     await nextEvent(ws, 'close');
-    await within(
-      (async () => {
-        while (outcomes.length < 2) await new Promise((resolve) => setImmediate(resolve));
-      })(),
-      'both callbacks',
-    );
+    await until(() => outcomes.length >= 2, 'both callbacks');
     expect(outcomes).toEqual([
       'The socket was closed while data was being compressed',
       'The socket was closed while data was being compressed',
@@ -168,12 +168,7 @@ describe('send callbacks always learn their fate', () => {
     expect(ws.bufferedAmount).toBeGreaterThanOrEqual(4);
     await nextEvent(ws, 'close');
     ws.send('ef', (error) => errors.push(String(error?.message)));
-    await within(
-      (async () => {
-        while (errors.length < 2) await new Promise((resolve) => setImmediate(resolve));
-      })(),
-      'both callbacks',
-    );
+    await until(() => errors.length >= 2, 'both callbacks');
     expect(errors).toEqual([
       'WebSocket is not open: readyState 2 (CLOSING)',
       'WebSocket is not open: readyState 3 (CLOSED)',
@@ -196,12 +191,7 @@ describe('createWebSocketStream lifecycle', () => {
     const echoed: Buffer[] = [];
     duplex.on('data', (chunk: Buffer) => echoed.push(chunk));
     duplex.write('hello');
-    await within(
-      (async () => {
-        while (echoed.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      })(),
-      'the echo',
-    );
+    await until(() => echoed.length > 0, 'the echo');
     duplex.end();
     await within(once(duplex, 'close'), "the stream's close");
     expect(Buffer.concat(echoed).toString()).toBe('hello');
@@ -313,12 +303,7 @@ describe('Blobs, as ws 8.18 sends them', () => {
     ws.send(new Blob(['as text']), { binary: false });
     ws.ping(new Blob(['p!']));
     expect(() => ws.ping(new Blob([Buffer.alloc(126)]))).toThrow(RangeError);
-    await within(
-      (async () => {
-        while (received.length < 4 || pings.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
-      })(),
-      'four messages and a ping',
-    );
+    await until(() => received.length >= 4 && pings.length >= 1, 'four messages and a ping');
     expect(received).toEqual([
       { data: 'first', isBinary: false },
       { data: 'from a blob', isBinary: true },

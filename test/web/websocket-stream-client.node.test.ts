@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketError, WebSocketStream } from '../../src/node/web-connector.ts';
 import { HandshakeError } from '../../src/protocol/handshake-error.ts';
 import { within } from '../interop/waits.ts';
-import { ECHO_SIZES, runClientScenario, SCENARIO_CLOSE, SCENARIO_PROTOCOL } from './client-scenario.ts';
+import { runClientScenario, SCENARIO_PROTOCOL } from './client-scenario.ts';
 import { type EchoServer, startOurServer, startWsPackageServer } from './echo-servers.ts';
+import { expectScenarioCompleted } from './scenario-checks.ts';
 
 let ours: EchoServer;
 let wsPackage: EchoServer;
@@ -44,14 +45,7 @@ describe('WebSocketStream client in Node', () => {
       const server = target === 'ours' ? ours : wsPackage;
       const serverClose = server.nextClose();
       const report = await within(runClientScenario(WebSocketStream, `ws://127.0.0.1:${server.port}/`), 'the scenario');
-      expect(report.protocol).toBe(SCENARIO_PROTOCOL);
-      expect(report.echoes.filter((echo) => !echo.ok)).toEqual([]);
-      expect(report.echoes).toHaveLength(ECHO_SIZES.length * 2);
-      expect(report.closed).toEqual(SCENARIO_CLOSE);
-      expect(await within(serverClose, "the server's close")).toEqual({
-        code: SCENARIO_CLOSE.closeCode,
-        reason: SCENARIO_CLOSE.reason,
-      });
+      await expectScenarioCompleted(report, serverClose);
     });
   }
 

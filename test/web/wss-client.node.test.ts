@@ -12,8 +12,9 @@ import {
 } from '../../src/node/web-connector.ts';
 import { TLS_CERT } from '../http2/tls-fixture.ts';
 import { within } from '../interop/waits.ts';
-import { ECHO_SIZES, runClientScenario, SCENARIO_CLOSE, SCENARIO_PROTOCOL } from './client-scenario.ts';
+import { runClientScenario, SCENARIO_PROTOCOL } from './client-scenario.ts';
 import { type EchoServer, startOurTlsServer } from './echo-servers.ts';
+import { expectScenarioCompleted } from './scenario-checks.ts';
 
 let server: EchoServer;
 
@@ -42,14 +43,7 @@ describe('wasmsocket/web over wss: in Node', () => {
         runClientScenario(TrustingWebSocketStream, `wss://${host}:${server.port}/`),
         'the scenario over TLS',
       );
-      expect(report.protocol).toBe(SCENARIO_PROTOCOL);
-      expect(report.echoes.filter((echo) => !echo.ok)).toEqual([]);
-      expect(report.echoes).toHaveLength(ECHO_SIZES.length * 2);
-      expect(report.closed).toEqual(SCENARIO_CLOSE);
-      expect(await within(serverClose, "the server's close")).toEqual({
-        code: SCENARIO_CLOSE.closeCode,
-        reason: SCENARIO_CLOSE.reason,
-      });
+      await expectScenarioCompleted(report, serverClose);
     });
   }
 
