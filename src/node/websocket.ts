@@ -309,7 +309,7 @@ export class WebSocket extends EventEmitter {
       prepared !== null ? prepared.data : data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
     const connection = this._connection;
     const open = this._readyState === WebSocket.OPEN || this._sendingHeldBlob;
-    if (!open || connection === null || connection.readyState !== 1) {
+    if (!open || connection === null || !connection.canSend) {
       this.sendAfterClose(bytes.length, cb);
       return false;
     }
@@ -343,8 +343,8 @@ export class WebSocket extends EventEmitter {
         return;
       }
       const connection = this._connection;
-      if (connection === null || connection.readyState !== 1) {
-        // The connection went away while the Blob was read (ws's words for it).
+      if (connection === null || !connection.canSend) {
+        // The connection went away (or was terminated) while the Blob was read (ws's words for it).
         this._bufferedWhileNotOpen += bytes.length;
         if (cb) process.nextTick(cb, new Error('The socket was closed while the blob was being read'));
         return;
@@ -353,6 +353,9 @@ export class WebSocket extends EventEmitter {
       this._sendingHeldBlob = true;
       try {
         this.send(bytes, { binary: true, ...options }, cb);
+      } catch (error) {
+        // Nothing may throw out of this asynchronous step: the caller learns it through the callback.
+        if (cb) process.nextTick(cb, error as Error);
       } finally {
         this._sendingHeldBlob = false;
       }
@@ -391,7 +394,7 @@ export class WebSocket extends EventEmitter {
       return;
     }
     const connection = this._connection;
-    if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) return;
+    if (this._readyState !== WebSocket.OPEN || connection === null || !connection.canSend) return;
     const limit = this._maxBackpressure > 0 ? this._maxBackpressure : DEFAULT_PUBLISH_MAX_BACKPRESSURE;
     if ((this._socket as Duplex).writableLength + message.data.length > limit) {
       this.refuseSend(undefined, limit);
@@ -467,6 +470,7 @@ export class WebSocket extends EventEmitter {
     encodeClosePayload(code, reasonText); // a bad code or reason throws here, whether or not we wait
     this._readyState = WebSocket.CLOSING;
     const sendClose = () => {
+      if (this._readyState === WebSocket.CLOSED) return; // terminated or dropped while Blobs were read
       connection.close(code, reasonText);
       if (this._closeFrameReceived) this.endSocket();
       this.setCloseTimer();
@@ -556,7 +560,7 @@ export class WebSocket extends EventEmitter {
     const bytes = data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this._connection;
-    if (this._readyState !== WebSocket.OPEN || connection === null || connection.readyState !== 1) {
+    if (this._readyState !== WebSocket.OPEN || connection === null || !connection.canSend) {
       this.sendAfterClose(bytes.length, cb);
       return;
     }

@@ -313,8 +313,13 @@ export class Connection implements FrameSink {
     callback();
   }
 
+  /** True while data frames may still be sent: open, and no close frame sent (nor sending stopped). */
+  get canSend(): boolean {
+    return !this.closeSent && this.readyState === ReadyState.OPEN;
+  }
+
   private assertCanSend(): void {
-    if (this.closeSent || this.readyState !== ReadyState.OPEN) {
+    if (!this.canSend) {
       throw new InvalidStateError(`WebSocket is not open: readyState ${this.readyState}`);
     }
   }

@@ -339,6 +339,23 @@ describe('Blobs and close()', () => {
   });
 });
 
+describe('Blobs and terminate()', () => {
+  it('terminate() while a Blob is read and a close() waits behind it: the Blob send fails, close reports 1006', async () => {
+    const { url } = await wsPackageServer();
+    const ws = new WebSocket(url);
+    await once(ws, 'open');
+    const outcome = new Promise<string>((resolve) => {
+      ws.send(new Blob(['never sent']), (error) => resolve(error ? error.message : 'sent'));
+    });
+    ws.close(1000);
+    ws.terminate();
+    const [code] = await nextEvent<[number]>(ws, 'close');
+    expect(code).toBe(1006);
+    expect(await within(outcome, 'the Blob send callback')).toBe('The socket was closed while the blob was being read');
+    expect(ws.readyState).toBe(WebSocket.CLOSED);
+  });
+});
+
 describe('protocolVersion', () => {
   it('8 is offered with Sec-WebSocket-Origin (draft 8), as ws offers it; anything but 8 and 13 throws', async () => {
     const { server, url } = await wsPackageServer();
