@@ -296,17 +296,20 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     }
-    if (this._sendGate?.mustWait) {
-      // A streamed message is going out: this one follows it, whole (sendStream).
-      this._sendGate.defer(() => this.send(data, options, cb));
-      return true;
-    }
     if (data instanceof Blob) return this.sendBlob(data, options, cb);
     // As ws: a number is sent as its text, and no data (undefined, null) as an empty binary message.
     if (typeof data === 'number') data = String(data);
     const prepared = data instanceof PreparedMessage ? data : null;
+    // Converted before any waiting, so that data of the wrong type throws here, to the caller.
     const bytes =
       prepared !== null ? prepared.data : data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
+    if (this._sendGate?.mustWait) {
+      // A streamed message or a Blob is going out first: this one follows it, whole and in order.
+      const binary = (options as SendOptions | undefined)?.binary ?? typeof data !== 'string';
+      const payload = prepared ?? bytes;
+      this._sendGate.defer(() => this.send(payload, { ...options, binary }, cb));
+      return true;
+    }
     const connection = this._connection;
     const open = this._readyState === WebSocket.OPEN || this._sendingHeldBlob;
     if (!open || connection === null || !connection.canSend) {
