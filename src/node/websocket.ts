@@ -335,11 +335,23 @@ export class WebSocket extends EventEmitter {
    * their order (ws 8.18's behaviour). Its bytes count in bufferedAmount while it is read.
    */
   private sendBlob(blob: Blob, options: SendOptions | undefined, cb: SendCallback | undefined): boolean {
+    this.afterBlobRead(blob, cb, (bytes) => this.send(bytes, { binary: true, ...options }, cb));
+    const socket = this._socket;
+    return socket !== null && this.bufferedAmount < socket.writableHighWaterMark;
+  }
+
+  /**
+   * Reads a Blob to send (a message, ping or pong), holding later sends and close() behind it, then
+   * calls `send` with its bytes while the connection can still send. Otherwise, or when the read fails,
+   * `cb` learns why. Nothing throws out of this asynchronous step: `cb` gets that error too.
+   */
+  private afterBlobRead(blob: Blob, cb: SendCallback | undefined, send: (bytes: Uint8Array) => void): void {
+    const size = blob.size;
     this._sendGate ??= new SendStreamGate(this);
-    this._blobBytesPending += blob.size;
+    this._blobBytesPending += size;
     this._blobsPending++;
     this._sendGate.hold(readBlob(blob), (bytes) => {
-      this._blobBytesPending -= blob.size;
+      this._blobBytesPending -= size;
       this._blobsPending--;
       if (bytes instanceof Error) {
         this.failBlobRead(bytes, cb);
@@ -352,19 +364,17 @@ export class WebSocket extends EventEmitter {
         if (cb) process.nextTick(cb, new Error('The socket was closed while the blob was being read'));
         return;
       }
-      // A close() made after this send waits behind it (below), so the message still goes out.
+      // A close() made after this send waits behind it (see close), so the frame still goes out although
+      // readyState is CLOSING.
       this._sendingHeldBlob = true;
       try {
-        this.send(bytes, { binary: true, ...options }, cb);
+        send(bytes);
       } catch (error) {
-        // Nothing may throw out of this asynchronous step: the caller learns it through the callback.
         if (cb) process.nextTick(cb, error as Error);
       } finally {
         this._sendingHeldBlob = false;
       }
     });
-    const socket = this._socket;
-    return socket !== null && this.bufferedAmount < socket.writableHighWaterMark;
   }
 
   /** A Blob that cannot be read: its message and those behind it cannot go out in order (ws ends too). */
@@ -549,21 +559,15 @@ export class WebSocket extends EventEmitter {
       if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
       const maskOption = mask;
       const callback = cb;
-      this._sendGate ??= new SendStreamGate(this);
-      this._blobBytesPending += data.size;
-      const size = data.size;
-      this._sendGate.hold(readBlob(data), (bytes) => {
-        this._blobBytesPending -= size;
-        if (bytes instanceof Error) this.failBlobRead(bytes, callback);
-        else this.sendControl(kind, bytes, maskOption, callback);
-      });
+      this.afterBlobRead(data, callback, (bytes) => this.sendControl(kind, bytes, maskOption, callback));
       return;
     }
     if (typeof data === 'number') data = String(data);
     const bytes = data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const connection = this._connection;
-    if (this._readyState !== WebSocket.OPEN || connection === null || !connection.canSend) {
+    const open = this._readyState === WebSocket.OPEN || this._sendingHeldBlob;
+    if (!open || connection === null || !connection.canSend) {
       this.sendAfterClose(bytes.length, cb);
       return;
     }

@@ -5,13 +5,18 @@
 
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsPackageServer, type ServerOptions as WsServerOptions } from 'ws';
 import { createWebSocketStream, WebSocket, WebSocketServer } from '../../src/index.ts';
 import { nextEvent, within } from '../interop/waits.ts';
 
 const cleanups: Array<() => unknown> = [];
+
+/** The TCP socket under a ws-package connection, to write raw bytes or watch the wire. */
+function socketOf(peer: unknown): Socket {
+  return (peer as { _socket: Socket })._socket;
+}
 
 /** Resolves once `done()` holds, polling every few milliseconds; fails after the usual bounded wait. */
 function until(done: () => boolean, what: string): Promise<void> {
@@ -225,9 +230,7 @@ describe('nothing already received is lost', () => {
       const { server, url } = await wsPackageServer({ perMessageDeflate: true });
       server.on('connection', (peer) => {
         // Four compressed empty text messages in one TCP write (RSV1 + FIN + text, payload 00).
-        (peer as unknown as { _socket: import('node:net').Socket })._socket.write(
-          Buffer.from('c10100c10100c10100c10100', 'hex'),
-        );
+        socketOf(peer).write(Buffer.from('c10100c10100c10100c10100', 'hex'));
       });
       const ws = new WebSocket(url);
       const messages: string[] = [];
@@ -249,9 +252,7 @@ describe('the class as ws shapes it', () => {
     const wire: Buffer[] = [];
     const received = new Promise<string>((resolve) => {
       server.on('connection', (peer) => {
-        (peer as unknown as { _socket: import('node:net').Socket })._socket.on('data', (chunk: Buffer) =>
-          wire.push(chunk),
-        );
+        socketOf(peer).on('data', (chunk: Buffer) => wire.push(chunk));
         peer.on('message', (data) => resolve(String(data)));
       });
     });
@@ -322,21 +323,27 @@ describe('Blobs and close()', () => {
   it('close() right after sending Blobs sends the close frame after them', async () => {
     const { server, url } = await wsPackageServer();
     const received: string[] = [];
+    let pinged = '';
     const serverClose = new Promise<number>((resolve) => {
       server.on('connection', (peer) => {
         peer.on('message', (data) => received.push(String(data)));
+        peer.on('ping', (data) => {
+          pinged = String(data);
+        });
         peer.on('close', (code) => resolve(code));
       });
     });
     const ws = new WebSocket(url);
     await once(ws, 'open');
     ws.send(new Blob(['foo']));
+    ws.ping(new Blob(['ping before close']));
     ws.send(new Blob(['bar']));
     ws.close(4000);
     expect(ws.readyState).toBe(WebSocket.CLOSING);
     expect(() => ws.close(1005)).not.toThrow(); // CLOSING: a second close() does nothing
     expect(await within(serverClose, "the server's close")).toBe(4000);
     expect(received).toEqual(['foo', 'bar']);
+    expect(pinged).toBe('ping before close');
     await nextEvent(ws, 'close');
   });
 });
