@@ -74,6 +74,21 @@ export function activeBackend(): ActiveBackend {
   return wasm.variant === 'simd' ? 'wasm-simd' : 'wasm';
 }
 
+/**
+ * Reports a WASMSOCKET_BACKEND that cannot be honoured, once: through process.emitWarning where there is
+ * one (Node, Deno), console.warn elsewhere. A warning rather than an error: the variable only tunes
+ * speed, 'auto' always gives the same answers, and an import that throws is hard for an application to
+ * recover from (docs: README, "The codec").
+ */
+function warnAboutEnvironment(message: string): void {
+  const emitWarning = (
+    globalThis as { process?: { emitWarning?: (message: string, options: { code: string }) => void } }
+  ).process?.emitWarning;
+  if (typeof emitWarning === 'function') emitWarning(message, { code: 'WASMSOCKET_BACKEND' });
+  else console.warn(`wasmsocket: ${message}`);
+}
+
+/** WASMSOCKET_BACKEND's value; unset or empty is 'auto', an unknown name 'auto' with a warning. */
 function backendFromEnvironment(): BackendName {
   let name: string | undefined;
   try {
@@ -83,13 +98,26 @@ function backendFromEnvironment(): BackendName {
     // Deno without --allow-env throws on reading the environment: use the default.
     name = undefined;
   }
-  return name !== undefined && (BACKEND_NAMES as readonly string[]).includes(name) ? (name as BackendName) : 'auto';
+  if (name === undefined || name === '') return 'auto';
+  if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
+  warnAboutEnvironment(
+    `WASMSOCKET_BACKEND=${JSON.stringify(name)} is not a backend (use one of ${BACKEND_NAMES.join(', ')}); using auto`,
+  );
+  return 'auto';
 }
 
-// A forced build that cannot load leaves the dispatcher on 'auto' rather than failing the import.
-if (!select(backendFromEnvironment())) select('auto');
+const fromEnvironment = backendFromEnvironment();
+// A forced build that cannot load (yet: browsers load WebAssembly asynchronously) leaves the dispatcher
+// on 'auto' rather than failing the import; `ready` tries again, and warns if it still cannot.
+const environmentPending = !select(fromEnvironment);
+if (environmentPending) select('auto');
 
 /** Resolves when every WASM build this runtime can run has loaded (at once outside browsers). */
 export const ready: Promise<void> = whenInstantiated.then(() => {
+  // The environment's choice, unless setBackend has made another since.
+  if (environmentPending && selection.requested === 'auto') {
+    if (select(fromEnvironment)) return;
+    warnAboutEnvironment(`WASMSOCKET_BACKEND=${fromEnvironment} cannot load in this runtime; using auto`);
+  }
   if (!select(selection.requested)) select('auto');
 });

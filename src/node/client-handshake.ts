@@ -15,6 +15,7 @@ import { acceptDeflateResponse, deflateOffer, type PerMessageDeflateOptions } fr
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { startHttp2Client, wantsHttp2 } from './http2-client.js';
 import type { Http2SessionPool } from './http2-session-pool.js';
+import { checkClientOptions } from './options-check.js';
 import { nodeRandom, sha1 } from './platform.js';
 import { type ConnectionSettings, installClientStarter, WebSocket } from './websocket.js';
 
@@ -55,20 +56,6 @@ function startClient(
   protocols: string | string[] | undefined,
   options: ClientOptions,
 ): void {
-  const settings: ClientOptions = {
-    followRedirects: false,
-    maxRedirects: 10,
-    protocolVersion: 13,
-    perMessageDeflate: true,
-    ...options,
-  };
-  // Version 8 (the last hybi draft, framed as 13) is still offered for old servers, as ws does.
-  if (settings.protocolVersion !== 13 && settings.protocolVersion !== 8) {
-    throw new RangeError(`Unsupported protocol version: ${settings.protocolVersion} (supported versions: 8, 13)`);
-  }
-  if (settings.generateMask !== undefined && typeof settings.generateMask !== 'function') {
-    throw new TypeError('The generateMask option must be a function');
-  }
   const state = states.get(websocket) ?? {
     redirects: 0,
     originalHost: '',
@@ -77,6 +64,17 @@ function startClient(
     firstAuthorization: null,
   };
   states.set(websocket, state);
+  // Every option is checked before anything is sent: a bad one throws from the constructor (a redirect
+  // comes back here with the same options). protocolVersion first, with ws's message: version 8 (the
+  // last hybi draft, framed as 13) is still offered for old servers, as ws does.
+  if (state.redirects === 0) checkClientOptions(options);
+  const settings: ClientOptions = {
+    followRedirects: false,
+    maxRedirects: 10,
+    protocolVersion: 13,
+    perMessageDeflate: true,
+    ...options,
+  };
 
   let url: URL;
   try {

@@ -1,7 +1,7 @@
 // Turning a negotiated permessage-deflate agreement into what a connection needs: a zlib codec for its
 // role, and the send threshold.
 
-import type { ZlibOptions } from 'node:zlib';
+import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { DedicatedZlibCodec, SharedZlibCodec } from './zlib-codec.js';
@@ -51,4 +51,26 @@ export function deflateOptionsOf(
 ): PerMessageDeflateOptions | null {
   if (value === undefined || value === false) return null;
   return value === true ? {} : value;
+}
+
+/**
+ * Tries perMessageDeflate's zlib options on a real deflater and inflater, so that a level of 99 or a
+ * chunkSize of 1 throws from the constructor (zlib's own TypeError or RangeError, with the option's
+ * name in front) rather than from the first compressed message.
+ */
+export function checkZlibOptions(value: boolean | PerMessageDeflateOptions | undefined): void {
+  if (typeof value !== 'object' || value === null) return;
+  for (const [name, zlibOptions, create] of [
+    ['zlibDeflateOptions', value.zlibDeflateOptions, createDeflateRaw],
+    ['zlibInflateOptions', value.zlibInflateOptions, createInflateRaw],
+  ] as const) {
+    if (zlibOptions === undefined) continue;
+    try {
+      create(zlibOptions as ZlibOptions).close();
+    } catch (error) {
+      if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+      const Class = error instanceof RangeError ? RangeError : TypeError;
+      throw new Class(`perMessageDeflate.${name}: ${error.message}`, { cause: error });
+    }
+  }
 }

@@ -2,6 +2,8 @@
 // half-open connection (a peer that vanished without a FIN) is noticed within interval + timeout.
 // Off by default, as in ws; 30 s / 10 s is a good start for servers behind proxies.
 
+import { isMilliseconds, isObjectOf } from '../protocol/option-checks.js';
+
 export interface HeartbeatOptions {
   /** How long after the last sign of life (a pong, or the last ping answered) to send a ping. */
   intervalMs: number;
@@ -9,19 +11,11 @@ export interface HeartbeatOptions {
   timeoutMs: number;
 }
 
-export function checkHeartbeatOptions(options: HeartbeatOptions | undefined): HeartbeatOptions | null {
-  if (options === undefined) return null;
-  const { intervalMs, timeoutMs } = options;
-  for (const [name, value] of [
-    ['intervalMs', intervalMs],
-    ['timeoutMs', timeoutMs],
-  ] as const) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new RangeError(`heartbeat.${name} must be a positive number of milliseconds, got ${String(value)}`);
-    }
-  }
-  return { intervalMs, timeoutMs };
-}
+/** The heartbeat option: both delays required, each a positive number of milliseconds. */
+export const isHeartbeatOptions = isObjectOf<HeartbeatOptions>(
+  { intervalMs: isMilliseconds({ allowZero: false }), timeoutMs: isMilliseconds({ allowZero: false }) },
+  ['intervalMs', 'timeoutMs'],
+);
 
 /** The timers of one connection's heartbeat. */
 export class Heartbeat {

@@ -13,6 +13,7 @@ import { type ClientHttp2Session, connect as http2Connect, type SecureClientSess
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { checkOptions, isMilliseconds, type OptionRules } from '../protocol/option-checks.js';
 
 /** RFC 7301 protocol IDs offered in the TLS handshake, most preferred first. */
 const ALPN_HTTP2 = 'h2';
@@ -46,6 +47,11 @@ export interface Http2SessionPoolOptions {
   /** How long a session with no WebSocket left stays open for the next one. Default 0: it closes at once. */
   idleTimeoutMs?: number;
 }
+
+export const HTTP2_SESSION_POOL_RULES: OptionRules<Http2SessionPoolOptions> = {
+  // 0: the session closes as soon as its last WebSocket has.
+  idleTimeoutMs: isMilliseconds({ allowZero: true }),
+};
 
 /** What a WebSocket gets from the pool. */
 export type SessionLease =
@@ -96,11 +102,8 @@ export class Http2SessionPool {
   private closed = false;
 
   constructor(options: Http2SessionPoolOptions = {}) {
-    const idle = options.idleTimeoutMs ?? 0;
-    if (!Number.isFinite(idle) || idle < 0) {
-      throw new RangeError(`idleTimeoutMs must be a finite number of milliseconds >= 0, got ${idle}`);
-    }
-    this.idleTimeoutMs = idle;
+    checkOptions(options, HTTP2_SESSION_POOL_RULES);
+    this.idleTimeoutMs = options?.idleTimeoutMs ?? 0;
   }
 
   /** How many sessions are open or being opened. */

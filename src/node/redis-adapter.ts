@@ -10,6 +10,7 @@
 // queues this process's own publishes while offline (its offline queue) to send them on reconnection.
 
 import { randomBytes } from 'node:crypto';
+import { hasMethods, isFunction, isObjectOf, isString, type OptionRules } from '../protocol/option-checks.js';
 import type { PublishOptions, PubSubAdapter, RemoteMessage } from './pubsub-adapter.js';
 
 /** The part of a node-redis client the publishing side uses. */
@@ -38,6 +39,15 @@ export interface RedisAdapterOptions {
   onError?: (error: unknown) => void;
 }
 
+export const REDIS_ADAPTER_RULES: OptionRules<RedisAdapterOptions> = {
+  publisher: hasMethods('publish'),
+  subscriber: hasMethods('subscribe', 'unsubscribe'),
+  channelPrefix: isString,
+  onError: isFunction,
+};
+
+const isRedisAdapterOptions = isObjectOf(REDIS_ADAPTER_RULES, ['publisher', 'subscriber']);
+
 // Wire format of a message on a channel: 1 flags byte, 16 bytes of the publishing process's id, payload.
 const FLAG_BINARY = 0x1;
 const FLAG_COMPRESS = 0x2;
@@ -56,6 +66,7 @@ export class RedisAdapter implements PubSubAdapter {
   private readonly listener = (message: Buffer, channel: Buffer) => this.receive(message, channel);
 
   constructor(options: RedisAdapterOptions) {
+    isRedisAdapterOptions.check(options, 'options');
     this.publisher = options.publisher;
     this.subscriber = options.subscriber;
     this.prefix = options.channelPrefix ?? 'wasmsocket:';

@@ -12,9 +12,12 @@ import { computeAccept } from '../protocol/handshake-key.js';
 import { acceptResponseLines, refusalResponse, validateUpgradeRequest } from '../protocol/handshake-server.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import type { HeaderInput } from '../protocol/http-head-writer.js';
+import { checkOptions, orNull, rule } from '../protocol/option-checks.js';
+import { OriginAllowList } from '../protocol/origin.js';
 import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { type AnyHttp2Server, attachToHttp2Server, handleHttp2Stream, isHttp2Server } from './http2-server.js';
+import { checkServerOptions } from './options-check.js';
 import { sha1 } from './platform.js';
 import { type PreparedMessage, type PrepareOptions, prepareMessage } from './prepared.js';
 import type { PublishOptions, PubSubAdapter, RemoteMessage } from './pubsub-adapter.js';
@@ -67,8 +70,11 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   /** Most open connections from one remote address (429 beyond); 0, the default, for no limit. */
   maxConnectionsPerAddress?: number;
   /**
-   * Origins allowed to connect (exact, as browsers send them: 'https://example.com'). A request whose
-   * Origin is not listed gets 403; a request without Origin (not from a browser) is let through.
+   * Origins allowed to connect, as browsers send them: ['https://example.com', 'http://localhost:3000'].
+   * Compared exactly as RFC 6454 origins (scheme, host and port; scheme and host in any case, a default
+   * port written or not). A request whose Origin is not listed gets 403; one without Origin (not from a
+   * browser) is let through. The opaque origin 'null' is admitted only when listed. An array is required:
+   * a lone string is a TypeError.
    */
   allowedOrigins?: readonly string[];
   /** Carries publishes to other server processes (for example the Redis adapter); default: this process only. */
@@ -116,6 +122,8 @@ export class WebSocketServer extends EventEmitter {
   /** Every open connection, tracked or not, for the connection caps and shutdown(). */
   private readonly _connections = new Set<WebSocket>();
   private readonly _perAddress = new Map<string, number>();
+  /** allowedOrigins, serialized (RFC 6454); null when every origin is let in. */
+  private readonly _originAllowList: OriginAllowList | null;
   /** Topic subscriptions of this server's connections. */
   readonly _topicRegistry = new TopicRegistry<WebSocket>();
 
@@ -126,6 +134,10 @@ export class WebSocketServer extends EventEmitter {
     if (sources.filter(Boolean).length !== 1) {
       throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
     }
+    // Every option is checked before anything starts: a bad one throws here, not from a connection.
+    checkServerOptions(settings);
+    this._originAllowList =
+      settings.allowedOrigins === undefined ? null : OriginAllowList.from(settings.allowedOrigins);
     this.options = settings;
     this.clients = settings.clientTracking ? new Set() : undefined;
 
@@ -409,11 +421,12 @@ export class WebSocketServer extends EventEmitter {
    * does not keep up meets its backpressure policy. Returns how many connections it was sent to.
    */
   broadcast(data: unknown, options: PublishOptions & { except?: WebSocket } = {}): number {
-    const { compress = false } = options;
     const message = prepareMessage(data, options);
+    const { compress = false, except } = options ?? {};
+    checkOptions({ except }, { except: isWebSocket });
     let sent = 0;
     for (const ws of this._connections) {
-      if (ws === options.except || ws.readyState !== WebSocket.OPEN) continue;
+      if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
       ws._sendPreparedForPublish(message, compress);
       sent++;
     }
@@ -425,8 +438,9 @@ export class WebSocketServer extends EventEmitter {
    * through the pubsub adapter to the other processes. Returns how many local subscribers got it.
    */
   publish(topic: string, data: unknown, options: PublishOptions = {}, except: WebSocket | null = null): number {
-    const { compress = false } = options;
     const message = prepareMessage(data, options);
+    const { compress = false } = options ?? {};
+    checkOptions({ except }, { except: orNull(isWebSocket) });
     const sent = this._topicRegistry.publish(topic, message, compress, except);
     this.options.pubsub?.publish(topic, message.data, { binary: message.isBinary, compress });
     return sent;
@@ -459,9 +473,7 @@ export class WebSocketServer extends EventEmitter {
     if (maxConnectionsPerAddress > 0 && (this._perAddress.get(address) ?? 0) >= maxConnectionsPerAddress) {
       return { status: 429, message: 'Too many connections from this address', code: 'WS_ERR_TOO_MANY_CONNECTIONS' };
     }
-    const allowed = this.options.allowedOrigins;
-    const origin = request.headers.origin;
-    if (allowed !== undefined && origin !== undefined && !allowed.includes(origin)) {
+    if (this._originAllowList !== null && !originsAdmitted(this._originAllowList, request.rawHeaders)) {
       return { status: 403, message: 'Origin not allowed', code: 'WS_ERR_ORIGIN_NOT_ALLOWED' };
     }
     return null;
@@ -505,6 +517,19 @@ export class WebSocketServer extends EventEmitter {
     this.emit('close');
   }
 }
+
+/**
+ * Whether every origin the request claims is allowed: the Origin field (RFC 6455 section 4.1 item 8,
+ * HTTP/2's origin field alike) and Sec-WebSocket-Origin, the name drafts up to version 8 used (ws reads
+ * it for version 8). Each is checked by itself when present, so neither can vouch for the other.
+ */
+function originsAdmitted(allowList: OriginAllowList, rawHeaders: readonly string[]): boolean {
+  const fields = HeaderFields.fromRawPairs(rawHeaders);
+  return allowList.admits(fields.getAll('origin')) && allowList.admits(fields.getAll('sec-websocket-origin'));
+}
+
+/** broadcast's and publish's `except`: one of the server's connections. */
+const isWebSocket = rule('a WebSocket', (value) => (value instanceof WebSocket ? null : 'type'));
 
 const kUpgraded = Symbol('wasmsocket upgraded');
 

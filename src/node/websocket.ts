@@ -13,7 +13,7 @@ import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD, encodeClosePay
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { RandomSource } from '../protocol/random.js';
 import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
-import { checkHeartbeatOptions, Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
 import { MessageStreamReceiver, SendStreamGate, type SendStreamOptions } from './message-stream.js';
 import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
@@ -95,11 +95,20 @@ export function installClientStarter(starter: ClientStarter): void {
 }
 
 export class WebSocket extends EventEmitter {
-  // ws's statics, assigned in src/index.ts (declared here for TypeScript users of WebSocket.Server).
+  // ws's statics, and every other value of the package entry, assigned in src/index.ts (declared here for
+  // TypeScript users of WebSocket.Server, and of require('wasmsocket').RedisAdapter and the like).
   declare static WebSocket: typeof WebSocket;
   declare static WebSocketServer: typeof import('./websocket-server.js').WebSocketServer;
   declare static Server: typeof import('./websocket-server.js').WebSocketServer;
   declare static createWebSocketStream: typeof import('./stream.js').createWebSocketStream;
+  declare static CloseEvent: typeof import('./event-target.js').CloseEvent;
+  declare static ErrorEvent: typeof import('./event-target.js').ErrorEvent;
+  declare static MessageEvent: typeof import('./event-target.js').MessageEvent;
+  declare static isWebSocketStream: typeof import('./http2-server.js').isWebSocketStream;
+  declare static Http2SessionPool: typeof import('./http2-session-pool.js').Http2SessionPool;
+  declare static defaultHttp2SessionPool: typeof import('./http2-session-pool.js').defaultHttp2SessionPool;
+  declare static PreparedMessage: typeof import('./prepared.js').PreparedMessage;
+  declare static RedisAdapter: typeof import('./redis-adapter.js').RedisAdapter;
 
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
@@ -242,7 +251,8 @@ export class WebSocket extends EventEmitter {
     this._allowSynchronousEvents = settings.allowSynchronousEvents ?? true;
     this._maxBackpressure = settings.maxBackpressure ?? 0;
     this._refuseOnBackpressure = settings.backpressurePolicy === 'refuse';
-    const heartbeat = checkHeartbeatOptions(settings.heartbeat);
+    // The settings were checked when the server or client was built (options-check.ts).
+    const heartbeat = settings.heartbeat;
     if (settings.streamMessages === true) this._messageStreams = new MessageStreamReceiver(this);
     this._connection = new Connection(
       {
@@ -272,7 +282,7 @@ export class WebSocket extends EventEmitter {
     socket.on('error', socketOnError);
     socket.on('drain', socketOnDrain);
     this._readyState = WebSocket.OPEN;
-    if (heartbeat !== null) {
+    if (heartbeat !== undefined) {
       this._heartbeat = new Heartbeat(
         heartbeat,
         () => {

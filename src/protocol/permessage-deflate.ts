@@ -5,6 +5,17 @@
 // Offers that break the rules of section 7.1 (unknown, duplicated or badly valued parameters) are
 // declined, as section 7 requires; a response that breaks them fails the client's handshake.
 
+import {
+  isBoolean,
+  isInteger,
+  isObjectOf,
+  isOneOf,
+  type OptionRule,
+  type OptionRules,
+  orBoolean,
+  rule,
+} from './option-checks.js';
+
 export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
 /** One extension from a Sec-WebSocket-Extensions header: its name and parameters in order. */
@@ -37,6 +48,27 @@ export interface PerMessageDeflateOptions {
   zlibDeflateOptions?: object;
   zlibInflateOptions?: object;
 }
+
+/** zlib's options: an object (its fields are zlib's to check: the Node transport tries them at construction). */
+const isZlibOptions = rule('an object of zlib options', (value) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? null : 'type',
+);
+
+export const PER_MESSAGE_DEFLATE_RULES: OptionRules<PerMessageDeflateOptions> = {
+  serverNoContextTakeover: isBoolean,
+  clientNoContextTakeover: isBoolean,
+  // Section 7.1.2: a window of 8 to 15 bits.
+  serverMaxWindowBits: orBoolean(isInteger(8, 15)),
+  clientMaxWindowBits: orBoolean(isInteger(8, 15)),
+  threshold: isInteger(0),
+  concurrencyLimit: isInteger(1),
+  memory: isOneOf('dedicated', 'shared'),
+  zlibDeflateOptions: isZlibOptions,
+  zlibInflateOptions: isZlibOptions,
+};
+
+/** The perMessageDeflate option of a server or client: true, false, or an object of the options above. */
+export const isPerMessageDeflateOption: OptionRule = orBoolean(isObjectOf(PER_MESSAGE_DEFLATE_RULES));
 
 /** What the handshake agreed. Window bits are 15 where no limit was set. */
 export interface DeflateAgreement {

@@ -3,7 +3,17 @@
 // aborted by a signal; either way the socket is torn down and nothing is left reading.
 
 import { DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
-import type { HeaderInput } from '../protocol/http-head-writer.js';
+import { assertFieldValue, type HeaderInput, headerPairs } from '../protocol/http-head-writer.js';
+import {
+  checkOptions,
+  isFunction,
+  isInteger,
+  isMilliseconds,
+  isString,
+  type OptionRule,
+  type OptionRules,
+  optionTypeError,
+} from '../protocol/option-checks.js';
 import { webRandom } from '../protocol/random.js';
 import { clientHandshake } from './client-handshake.js';
 import { runtimeConnector } from './runtime-connector.js';
@@ -30,13 +40,53 @@ export interface WebClientOptions {
   maxHeadBytes?: number;
 }
 
-function checkedMilliseconds(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+/**
+ * `headers`: a record, or [name, value] pairs, whose names are tokens and values field text (RFC 7230
+ * section 3.2). Read once, into checked pairs, so that a one-shot iterable is not used up by the check.
+ */
+function checkedHeaderPairs(value: unknown, name: string): Array<[string, string]> {
+  if (typeof value !== 'object' || value === null) {
+    throw optionTypeError(name, 'an object or an iterable of [name, value] pairs of header fields', value);
   }
-  return value;
+  try {
+    return headerPairs(value as HeaderInput);
+  } catch (error) {
+    throw new TypeError(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
+
+const isHeaderInput: OptionRule = {
+  expected: 'an object or an iterable of [name, value] pairs of header fields',
+  check(value, name) {
+    // Only the type here: checkClientOptions reads the fields once, with checkedHeaderPairs.
+    if (typeof value !== 'object' || value === null) throw optionTypeError(name, this.expected, value);
+  },
+};
+
+/** `origin`: a string that can be a header field's value. */
+const isOriginValue: OptionRule = {
+  expected: 'a string',
+  check(value, name) {
+    isString.check(value, name);
+    try {
+      assertFieldValue('Origin', value as string);
+    } catch (error) {
+      throw new TypeError(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  },
+};
+
+export const WEB_CLIENT_RULES: OptionRules<WebClientOptions> = {
+  connector: isFunction,
+  headers: isHeaderInput,
+  origin: isOriginValue,
+  // 0: no limit.
+  maxPayload: isInteger(0),
+  handshakeTimeout: isMilliseconds({ allowZero: false }),
+  closeTimeout: isMilliseconds({ allowZero: false }),
+  // The head parser needs room for at least a status line's first bytes.
+  maxHeadBytes: isInteger(4),
+};
 
 export interface CheckedClientOptions {
   connector: Connector | undefined;
@@ -49,22 +99,17 @@ export interface CheckedClientOptions {
 }
 
 /** Checks the options at construction, so that a bad one throws there rather than failing later. */
-export function checkClientOptions(options: WebClientOptions): CheckedClientOptions {
-  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-  if (!Number.isSafeInteger(maxPayload) || maxPayload < 0) {
-    throw new RangeError(`maxPayload must be a non-negative integer, got ${String(maxPayload)}`);
-  }
-  if (options.connector !== undefined && typeof options.connector !== 'function') {
-    throw new TypeError('connector must be a function (url, { signal }) => { readable, writable }');
-  }
+export function checkClientOptions(options: WebClientOptions | null | undefined): CheckedClientOptions {
+  checkOptions(options, WEB_CLIENT_RULES);
+  const given = options ?? {};
   return {
-    connector: options.connector,
-    headers: options.headers,
-    origin: options.origin,
-    maxPayload,
-    handshakeTimeoutMs: checkedMilliseconds('handshakeTimeout', options.handshakeTimeout, DEFAULT_HANDSHAKE_TIMEOUT_MS),
-    closeTimeoutMs: checkedMilliseconds('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT_MS),
-    maxHeadBytes: options.maxHeadBytes,
+    connector: given.connector,
+    headers: given.headers === undefined ? undefined : checkedHeaderPairs(given.headers, 'headers'),
+    origin: given.origin,
+    maxPayload: given.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+    handshakeTimeoutMs: given.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    closeTimeoutMs: given.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    maxHeadBytes: given.maxHeadBytes,
   };
 }
 

@@ -4,6 +4,7 @@
 // same face, so one streams-based handler runs on both sides.
 
 import { isValidWireCloseCode } from '../protocol/close-codes.js';
+import { checkOptions, isBoolean, type OptionRules, rule } from '../protocol/option-checks.js';
 import type { Channel, ChannelEnd } from './channel.js';
 import { InboundMessages, type IncomingMessage, type MessageStream } from './inbound-messages.js';
 import { isNodeWebSocketLike, NodeWebSocketChannel, type NodeWebSocketLike } from './node-websocket-channel.js';
@@ -64,13 +65,23 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-function highWaterMarkOf(options: StreamModeOptions): number {
-  const value = options.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`readableHighWaterMark must be a positive number of bytes, got ${String(value)}`);
-  }
-  return value;
-}
+const STREAM_MODE_RULES: OptionRules<StreamModeOptions> = {
+  streamMessages: isBoolean,
+  readableHighWaterMark: rule('a positive number of bytes', (value) => {
+    if (typeof value !== 'number') return 'type';
+    return value > 0 && Number.isFinite(value) ? null : 'range';
+  }),
+};
+
+/** The WebSocketStream's own options (the client's are checked by checkClientOptions). */
+export const WEB_SOCKET_STREAM_RULES: OptionRules<Omit<WebSocketStreamOptions, keyof WebClientOptions>> = {
+  ...STREAM_MODE_RULES,
+  // The WHATWG checks (SyntaxError DOMExceptions) are checkedProtocols'; this is the type only.
+  protocols: rule('a string or an array of strings', (value) =>
+    typeof value === 'string' || Array.isArray(value) ? null : 'type',
+  ),
+  signal: rule('an AbortSignal', (value) => (value instanceof AbortSignal ? null : 'type')),
+};
 
 /** Set by WebSocketStream.from around its constructor call: the channel to adopt instead of connecting. */
 let adopting: Channel | null = null;
@@ -91,20 +102,26 @@ export class WebSocketStream {
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
     this.opened = this.openedDeferred.promise;
     this.closed = this.closedDeferred.promise;
-    this.streamMessages = options.streamMessages === true;
-    this.highWaterMark = highWaterMarkOf(options);
     const channel = adopting;
     adopting = null;
     if (channel !== null) {
+      // From WebSocketStream.from, which checked the options.
+      this.streamMessages = options?.streamMessages === true;
+      this.highWaterMark = options?.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK;
       this.url = String(url);
       this.adopt(channel);
       return;
     }
+    // The standard's checks first (URL, then protocols: SyntaxError), then this library's options.
     const parsed = webSocketUrl(url);
-    this.url = parsed.href;
-    const protocols = checkedProtocols(options.protocols);
+    checkOptions(options, WEB_SOCKET_STREAM_RULES);
+    const protocols = checkedProtocols(options?.protocols);
     const checked = checkClientOptions(options);
-    const signal = options.signal;
+    const given = options ?? {};
+    this.url = parsed.href;
+    this.streamMessages = given.streamMessages === true;
+    this.highWaterMark = given.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK;
+    const signal = given.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
         this.fail(signal.reason);
@@ -125,6 +142,7 @@ export class WebSocketStream {
    */
   static from(ws: NodeWebSocketLike, options: StreamModeOptions = {}): WebSocketStream {
     if (!isNodeWebSocketLike(ws)) throw new TypeError('WebSocketStream.from takes a WebSocket of the Node API');
+    checkOptions(options, STREAM_MODE_RULES);
     if (ws.readyState !== 1) {
       throw new DOMException(`The WebSocket is not open (readyState ${ws.readyState})`, 'InvalidStateError');
     }

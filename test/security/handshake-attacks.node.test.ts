@@ -209,12 +209,14 @@ describe('origin allow-list', () => {
     const baseline = await baselineOf(server);
     const refused = await requestStatus(server.port, upgradeRequest({ Origin: 'https://evil.example' }));
     expect(refused.status).toMatch(/^HTTP\/1\.1 403 /);
-    // Near misses are refused too: the comparison is exact.
-    for (const origin of ['https://good.example.evil', 'http://good.example', 'https://GOOD.example', 'null']) {
+    // Near misses are refused too: the comparison is exact (test/security/allowed-origins has them all).
+    for (const origin of ['https://good.example.evil', 'http://good.example', 'https://good.exampl', 'null']) {
       const { status } = await requestStatus(server.port, upgradeRequest({ Origin: origin }));
       expect(status, origin).toMatch(/^HTTP\/1\.1 403 /);
     }
     await expectEchoes(server.port, { origin: 'https://good.example' });
+    // RFC 6454: scheme and host compare case-insensitively, so this is the same origin.
+    await expectEchoes(server.port, { origin: 'https://GOOD.example' });
     await expectHealthy(server, baseline, 'refused origins');
     await server.stop();
   });
