@@ -7,12 +7,21 @@ import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_C
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { encodeClosePayload } from '../protocol/connection.js';
 import type { HandshakeError } from '../protocol/handshake-error.js';
 import { computeAccept } from '../protocol/handshake-key.js';
 import { acceptResponseLines, refusalResponse, validateUpgradeRequest } from '../protocol/handshake-server.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import type { HeaderInput } from '../protocol/http-head-writer.js';
-import { checkOptions, orNull, rule } from '../protocol/option-checks.js';
+import {
+  checkOptions,
+  isInteger,
+  isMilliseconds,
+  isString,
+  type OptionRules,
+  orNull,
+  rule,
+} from '../protocol/option-checks.js';
 import { OriginAllowList } from '../protocol/origin.js';
 import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
@@ -389,7 +398,10 @@ export class WebSocketServer extends EventEmitter {
    * (close() keeps ws's meaning and leaves open connections alone.)
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
-    const { code = 1001, reason = '', timeoutMs = this.options.closeTimeout ?? 30_000 } = options;
+    checkOptions(options, SHUTDOWN_RULES);
+    const { code = 1001, reason = '', timeoutMs = this.options.closeTimeout ?? 30_000 } = options ?? {};
+    // The close frame every client will get, checked once here rather than failing at the first client.
+    encodeClosePayload(code, reason);
     const connections = this._connections;
     const allGone = new Promise<void>((resolve) => {
       if (connections.size === 0) {
@@ -527,6 +539,13 @@ function originsAdmitted(allowList: OriginAllowList, rawHeaders: readonly string
   const fields = HeaderFields.fromRawPairs(rawHeaders);
   return allowList.admits(fields.getAll('origin')) && allowList.admits(fields.getAll('sec-websocket-origin'));
 }
+
+export const SHUTDOWN_RULES: OptionRules<ShutdownOptions> = {
+  // A code a close frame may carry (RFC 6455 section 7.4); encodeClosePayload checks which.
+  code: isInteger(1000, 4999),
+  reason: isString,
+  timeoutMs: isMilliseconds({ allowZero: true }),
+};
 
 /** broadcast's and publish's `except`: one of the server's connections. */
 const isWebSocket = rule('a WebSocket', (value) => (value instanceof WebSocket ? null : 'type'));

@@ -4,13 +4,14 @@
 // it); each table is checked against the rule tables of src/, so an option added without a row fails here.
 // The regressions that led here, over real sockets: options-checked-at-construction.node.test.ts.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsPackageServer, WebSocket as WsPackageWebSocket } from 'ws';
 import { Http2SessionPool, RedisAdapter, WebSocket, WebSocketServer } from '../../src/index.ts';
 import { HTTP2_SESSION_POOL_RULES } from '../../src/node/http2-session-pool.ts';
 import { CLIENT_RULES, CONNECTION_RULES, SERVER_RULES } from '../../src/node/options-check.ts';
 import { PREPARE_RULES } from '../../src/node/prepared.ts';
 import { REDIS_ADAPTER_RULES } from '../../src/node/redis-adapter.ts';
+import { SHUTDOWN_RULES } from '../../src/node/websocket-server.ts';
 import { PER_MESSAGE_DEFLATE_RULES } from '../../src/protocol/permessage-deflate.ts';
 import { WEB_CLIENT_RULES } from '../../src/web/open-session.ts';
 import { WebSocket as WebWebSocket } from '../../src/web/websocket.ts';
@@ -262,7 +263,7 @@ describeTable('Http2SessionPool', [HTTP2_SESSION_POOL_RULES], [row('idleTimeoutM
 
 describe('prepare(), publish() and broadcast() options', () => {
   const wss = new WebSocketServer({ noServer: true });
-  afterEach(() => undefined);
+  afterAll(() => wss.close());
   const rows = [row('binary', 'yes', ANY_VALUE), row('compress', 1, ANY_VALUE)];
   it('has a row for every option', () => {
     expect(rows.map((each) => each.option).sort()).toEqual(Object.keys(PREPARE_RULES).sort());
@@ -280,6 +281,24 @@ describe('prepare(), publish() and broadcast() options', () => {
     expectRefused(() => wss.broadcast('x', { except: 'me' as never }), exceptRow, 'me', TypeError);
     expectRefused(() => wss.publish('topic', 'x', {}, 'me' as never), exceptRow, 'me', TypeError);
   });
+});
+
+describe('shutdown() options', () => {
+  const rows = [row('code', '1001', 999), row('reason', 5, ANY_VALUE), row('timeoutMs', '1s', -1)];
+  it('has a row for every option', () => {
+    expect(rows.map((each) => each.option).sort()).toEqual(Object.keys(SHUTDOWN_RULES).sort());
+  });
+  for (const each of rows) {
+    it(`${each.option}: a wrong type is a TypeError${each.outOfRange === ANY_VALUE ? '' : ', out of range a RangeError'}`, () => {
+      // Thrown by the call itself: the promise is never made, and no client is closed.
+      const wss = new WebSocketServer({ noServer: true });
+      expectRefused(() => wss.shutdown({ [each.option]: each.wrongType }), each, each.wrongType, TypeError);
+      if (each.outOfRange !== ANY_VALUE) {
+        expectRefused(() => wss.shutdown({ [each.option]: each.outOfRange }), each, each.outOfRange, RangeError);
+      }
+      wss.close();
+    });
+  }
 });
 
 describe('what stays as it was', () => {
