@@ -52,7 +52,8 @@ export function startHttp2Client(
     url,
     protocols: offered,
     extensions: deflateOptions === null ? undefined : deflateOffer(deflateOptions),
-    origin: settings.origin,
+    // As over HTTP/1.1 (and ws): an empty or null origin sends no Origin field.
+    origin: settings.origin || undefined,
     headers: requestHeaders(url, settings),
   });
   let settled = false;

@@ -44,7 +44,8 @@ export const CONNECTION_RULES: OptionRules<ConnectionSettings> = {
   maxBackpressure: isInteger(0),
   backpressurePolicy: isOneOf('close', 'refuse'),
   streamMessages: isBoolean,
-  generateMask: isFunction,
+  // ws tests it for truth: null is no function.
+  generateMask: orNull(isFunction),
 };
 
 /** `port`: what server.listen takes as a port (ws passes it on): an integer 0-65535, or a string Node reads. */
@@ -127,12 +128,13 @@ export const CLIENT_RULES: OptionRules<OwnClientOptions> = {
   handshakeTimeout: isMilliseconds({ allowZero: true }),
   followRedirects: isBoolean,
   maxRedirects: isInteger(0),
-  origin: isString,
+  // ws tests these for truth (or spreads them), so null is "not set" for them too.
+  origin: orNull(isString),
   perMessageDeflate: isPerMessageDeflateOption,
-  finishRequest: isFunction,
+  finishRequest: orNull(isFunction),
   http2: isHttp2Option,
-  headers: isHeaderRecord,
-  createConnection: isFunction,
+  headers: orNull(isHeaderRecord),
+  createConnection: orNull(isFunction),
 };
 
 /** Checks a client's options; `options` may be anything the constructor was given (null: none). */

@@ -261,7 +261,7 @@ export class WebSocket extends EventEmitter {
         maxFragments: settings.maxFragments ?? 0,
         validateUtf8: !settings.skipUTF8Validation,
         autoPong: settings.autoPong ?? true,
-        random: settings.generateMask === undefined ? nodeRandom : randomFromGenerateMask(settings.generateMask),
+        random: settings.generateMask == null ? nodeRandom : randomFromGenerateMask(settings.generateMask),
         allocate: allocateBuffer,
         copyBytes: copyToBuffer,
         deflate,

@@ -4,6 +4,7 @@
 // it); each table is checked against the rule tables of src/, so an option added without a row fails here.
 // The regressions that led here, over real sockets: options-checked-at-construction.node.test.ts.
 
+import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsPackageServer, WebSocket as WsPackageWebSocket } from 'ws';
 import { Http2SessionPool, RedisAdapter, WebSocket, WebSocketServer } from '../../src/index.ts';
@@ -16,6 +17,7 @@ import { PER_MESSAGE_DEFLATE_RULES } from '../../src/protocol/permessage-deflate
 import { WEB_CLIENT_RULES } from '../../src/web/open-session.ts';
 import { WebSocket as WebWebSocket } from '../../src/web/websocket.ts';
 import { WEB_SOCKET_STREAM_RULES, WebSocketStream } from '../../src/web/websocket-stream.ts';
+import { within } from '../interop/waits.ts';
 
 /** An option whose every value of the right type is accepted: there is no out-of-range value to try. */
 const ANY_VALUE = Symbol('any value of the right type');
@@ -331,6 +333,33 @@ describe('what stays as it was', () => {
     });
     client.on('error', () => {});
     client.terminate();
+  });
+
+  it('null, where ws reads it as "not set", still is: a server and a client built so talk over a socket', async () => {
+    const serverNulls = { path: null, backlog: null, verifyClient: null, handleProtocols: null, server: null };
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...(serverNulls as object) });
+    try {
+      await within(once(wss, 'listening'), 'the server to listen');
+      wss.on('connection', (ws: WebSocket) =>
+        ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary })),
+      );
+      const clientNulls = {
+        origin: null,
+        finishRequest: null,
+        createConnection: null,
+        headers: null,
+        generateMask: null,
+      };
+      const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, clientNulls as object);
+      await within(once(client, 'open'), 'the client to open');
+      client.send('echo me');
+      const [data] = await within(once(client, 'message'), 'the echo');
+      expect(String(data)).toBe('echo me');
+      client.terminate();
+    } finally {
+      for (const ws of wss.clients ?? []) ws.terminate();
+      await within(new Promise((resolve) => wss.close(resolve)), 'the server to close');
+    }
   });
 
   it("ws's own checks keep ws's error classes and messages", () => {
