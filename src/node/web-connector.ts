@@ -7,7 +7,7 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { WebClientOptions } from '../web/open-session.js';
-import { installRuntimeConnector } from '../web/runtime-connector.js';
+import { installRuntimeConnector, withDefaultConnector } from '../web/runtime-connector.js';
 import { type Connector, hostnameOf, portOf, type SocketStreams } from '../web/socket-streams.js';
 import { WebSocket as BaseWebSocket } from '../web/websocket.js';
 import { WebSocketStream as BaseWebSocketStream, type WebSocketStreamOptions } from '../web/websocket-stream.js';
@@ -132,12 +132,12 @@ export * from '../web/index.js';
 // its bindings is used.
 export class WebSocketStream extends BaseWebSocketStream {
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
-    super(url, { ...options, connector: options.connector ?? nodeConnector });
+    super(url, withDefaultConnector(options, nodeConnector));
   }
 }
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols?: string | string[], options: WebClientOptions = {}) {
-    super(url, protocols, { ...options, connector: options.connector ?? nodeConnector });
+    super(url, protocols, withDefaultConnector(options, nodeConnector));
   }
 }

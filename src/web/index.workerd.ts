@@ -5,6 +5,7 @@
 
 import { workerdConnector } from './connect-workerd.js';
 import type { WebClientOptions } from './open-session.js';
+import { withDefaultConnector } from './runtime-connector.js';
 import { WebSocket as BaseWebSocket } from './websocket.js';
 import { WebSocketStream as BaseWebSocketStream, type WebSocketStreamOptions } from './websocket-stream.js';
 
@@ -13,12 +14,12 @@ export { workerdConnector };
 
 export class WebSocketStream extends BaseWebSocketStream {
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
-    super(url, { ...options, connector: options.connector ?? workerdConnector });
+    super(url, withDefaultConnector(options, workerdConnector));
   }
 }
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols?: string | string[], options: WebClientOptions = {}) {
-    super(url, protocols, { ...options, connector: options.connector ?? workerdConnector });
+    super(url, protocols, withDefaultConnector(options, workerdConnector));
   }
 }

@@ -22,3 +22,17 @@ export function runtimeConnector(): Connector {
       "use the browser's own WebSocket there.",
   );
 }
+
+/**
+ * `options` with `connector` as its connector unless it names one: what a runtime entry's WebSocketStream
+ * and WebSocket pass on. Options that are not an object are passed on as they are, for the constructor
+ * to refuse (a spread would turn them into {}).
+ */
+export function withDefaultConnector<T extends { connector?: Connector }>(
+  options: T | null | undefined,
+  connector: Connector,
+): T {
+  if (options === undefined || options === null) return { connector } as T;
+  if (typeof options !== 'object') return options;
+  return { ...options, connector: options.connector ?? connector };
+}

@@ -12,6 +12,10 @@ import { HTTP2_SESSION_POOL_RULES } from '../../src/node/http2-session-pool.ts';
 import { CLIENT_RULES, CONNECTION_RULES, SERVER_RULES } from '../../src/node/options-check.ts';
 import { PREPARE_RULES } from '../../src/node/prepared.ts';
 import { REDIS_ADAPTER_RULES } from '../../src/node/redis-adapter.ts';
+import {
+  WebSocket as NodeEntryWebSocket,
+  WebSocketStream as NodeEntryWebSocketStream,
+} from '../../src/node/web-connector.ts';
 import { SHUTDOWN_RULES } from '../../src/node/websocket-server.ts';
 import { PER_MESSAGE_DEFLATE_RULES } from '../../src/protocol/permessage-deflate.ts';
 import { WEB_CLIENT_RULES } from '../../src/web/open-session.ts';
@@ -228,22 +232,29 @@ const WEB_CLIENT_ROWS: Row[] = [
   row('maxHeadBytes', '16k', 2),
 ];
 
-describeTable(
-  'WebSocketStream (wasmsocket/web)',
-  [WEB_CLIENT_RULES, WEB_SOCKET_STREAM_RULES],
-  [
-    ...WEB_CLIENT_ROWS,
-    row('streamMessages', 'yes', ANY_VALUE),
-    row('readableHighWaterMark', '64k', 0),
-    row('protocols', 5, ANY_VALUE),
-    row('signal', {}, ANY_VALUE),
-  ],
-  (options) => new WebSocketStream(UNREACHABLE_URL, { connector: refusingConnector, ...options }),
-);
+// The classes of src/web, and those the Node entry of wasmsocket/web exports (subclasses that supply a
+// connector): the same checks.
+for (const [where, StreamClass, WhatwgClass] of [
+  ['src/web', WebSocketStream, WebWebSocket],
+  ["wasmsocket/web's Node entry", NodeEntryWebSocketStream, NodeEntryWebSocket],
+] as const) {
+  describeTable(
+    `WebSocketStream (${where})`,
+    [WEB_CLIENT_RULES, WEB_SOCKET_STREAM_RULES],
+    [
+      ...WEB_CLIENT_ROWS,
+      row('streamMessages', 'yes', ANY_VALUE),
+      row('readableHighWaterMark', '64k', 0),
+      row('protocols', 5, ANY_VALUE),
+      row('signal', {}, ANY_VALUE),
+    ],
+    (options) => new StreamClass(UNREACHABLE_URL, { connector: refusingConnector, ...options }),
+  );
 
-describeTable('WebSocket (wasmsocket/web, WHATWG)', [WEB_CLIENT_RULES], WEB_CLIENT_ROWS, (options) => {
-  return new WebWebSocket(UNREACHABLE_URL, [], { connector: refusingConnector, ...options });
-});
+  describeTable(`WebSocket (${where}, WHATWG)`, [WEB_CLIENT_RULES], WEB_CLIENT_ROWS, (options) => {
+    return new WhatwgClass(UNREACHABLE_URL, [], { connector: refusingConnector, ...options });
+  });
+}
 
 const redisClient = { publish: async () => 0, subscribe: async () => 0, unsubscribe: async () => 0 };
 
@@ -300,6 +311,23 @@ describe('shutdown() options', () => {
       }
       wss.close();
     });
+  }
+});
+
+it('options that are not an object are a TypeError, for every constructor', () => {
+  // (new WebSocketServer(5) meets ws's own check first: 'One and only one of the "port", ...', a TypeError too.)
+  const builds: [string, (options: unknown) => unknown][] = [
+    ['WebSocket', (options) => new WebSocket(UNREACHABLE_URL, [], options as never)],
+    ['WebSocketStream', (options) => new WebSocketStream(UNREACHABLE_URL, options as never)],
+    ['Node entry WebSocketStream', (options) => new NodeEntryWebSocketStream(UNREACHABLE_URL, options as never)],
+    ['web WebSocket', (options) => new WebWebSocket(UNREACHABLE_URL, [], options as never)],
+    ['Node entry web WebSocket', (options) => new NodeEntryWebSocket(UNREACHABLE_URL, [], options as never)],
+    ['RedisAdapter', (options) => new RedisAdapter(options as never)],
+    ['Http2SessionPool', (options) => new Http2SessionPool(options as never)],
+  ];
+  for (const [name, build] of builds) {
+    expect(() => settle(build(5)), name).toThrow(TypeError);
+    expect(() => settle(build(5)), name).toThrow(/options must be an object.*, got 5$/);
   }
 });
 
