@@ -10,6 +10,9 @@ import {
   JOIN_PAYLOAD_MAX_BYTES,
   writeHeader,
 } from './frame-writer.js';
+import { isBoolean, orNull, rule } from './option-checks.js';
+
+const isBytes = rule('a Uint8Array (or Buffer)', (value) => (value instanceof Uint8Array ? null : 'type'));
 
 export class PreparedMessage {
   readonly data: Uint8Array;
@@ -29,6 +32,10 @@ export class PreparedMessage {
     compressed: Uint8Array | null,
     allocate: Allocate = allocateUint8Array,
   ) {
+    // Usually made by wss.prepare(data, options), which converts the data; made directly, checked here.
+    isBytes.check(data, 'data');
+    isBoolean.check(isBinary, 'isBinary');
+    orNull(isBytes).check(compressed, 'compressed');
     this.data = data;
     this.isBinary = isBinary;
     const byte0 = HeaderBits.FIN | (isBinary ? Opcode.BINARY : Opcode.TEXT);

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsPackageServer, WebSocket as WsPackageWebSocket } from 'ws';
-import { Http2SessionPool, RedisAdapter, WebSocket, WebSocketServer } from '../../src/index.ts';
+import { Http2SessionPool, PreparedMessage, RedisAdapter, WebSocket, WebSocketServer } from '../../src/index.ts';
 import { HTTP2_SESSION_POOL_RULES } from '../../src/node/http2-session-pool.ts';
 import { CLIENT_RULES, CONNECTION_RULES, SERVER_RULES } from '../../src/node/options-check.ts';
 import { PREPARE_RULES } from '../../src/node/prepared.ts';
@@ -294,6 +294,15 @@ describe('prepare(), publish() and broadcast() options', () => {
     expectRefused(() => wss.broadcast('x', { except: 'me' as never }), exceptRow, 'me', TypeError);
     expectRefused(() => wss.publish('topic', 'x', {}, 'me' as never), exceptRow, 'me', TypeError);
   });
+});
+
+it('new PreparedMessage(data, isBinary, compressed) checks its arguments (wss.prepare() is the usual way)', () => {
+  expect(() => new PreparedMessage('text' as never, false, null)).toThrow(
+    new TypeError('data must be a Uint8Array (or Buffer), got the string "text"'),
+  );
+  expect(() => new PreparedMessage(Buffer.from('x'), 'yes' as never, null)).toThrow(/^isBinary must be true or false/);
+  expect(() => new PreparedMessage(Buffer.from('x'), true, [1] as never)).toThrow(/^compressed must be a Uint8Array/);
+  expect(new PreparedMessage(Buffer.from('x'), false, null).isBinary).toBe(false);
 });
 
 describe('shutdown() options', () => {
