@@ -41,7 +41,7 @@ export function describeValue(value: unknown): string {
       return value.name ? `the function ${value.name}` : 'a function';
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `an array of ${value.length}`;
+      if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
       const constructorName = (value as { constructor?: { name?: unknown } }).constructor?.name;
       return typeof constructorName === 'string' && constructorName !== 'Object' ? `a ${constructorName}` : 'an object';
     }
