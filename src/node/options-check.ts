@@ -10,6 +10,7 @@ import {
   checkOptions,
   hasMethods,
   isBoolean,
+  isByteLimit,
   isFunction,
   isInteger,
   isMilliseconds,
@@ -32,8 +33,8 @@ import type { WebSocketServerOptions } from './websocket-server.js';
 
 /** What a server and a client both take: the limits and behaviour of each connection. */
 export const CONNECTION_RULES: OptionRules<ConnectionSettings> = {
-  // 0: no limit, as in ws.
-  maxPayload: isInteger(0),
+  // 0 or Infinity: no limit, as in ws.
+  maxPayload: isByteLimit,
   maxFragments: isInteger(0),
   skipUTF8Validation: isBoolean,
   autoPong: isBoolean,

@@ -103,6 +103,15 @@ export function isInteger(min: number, max = Number.MAX_SAFE_INTEGER): OptionRul
   });
 }
 
+/**
+ * A size limit in bytes: an integer >= 0 (0: no limit), or Infinity, which ws reads as no limit too (it
+ * truncates the option to an integer), so ws code that passes `maxPayload: Infinity` keeps working.
+ */
+export const isByteLimit: OptionRule = rule('an integer >= 0 (0: no limit) or Infinity', (value) => {
+  if (typeof value !== 'number') return 'type';
+  return value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 0) ? null : 'range';
+});
+
 /** The longest delay setTimeout keeps: a longer one fires at once (Node warns, browsers say nothing). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
 import { assertFieldValue, type HeaderInput, headerPairs } from '../protocol/http-head-writer.js';
 import {
   checkOptions,
+  isByteLimit,
   isFunction,
   isInteger,
   isMilliseconds,
@@ -81,7 +82,7 @@ export const WEB_CLIENT_RULES: OptionRules<WebClientOptions> = {
   headers: isHeaderInput,
   origin: isOriginValue,
   // 0: no limit.
-  maxPayload: isInteger(0),
+  maxPayload: isByteLimit,
   handshakeTimeout: isMilliseconds({ allowZero: false }),
   closeTimeout: isMilliseconds({ allowZero: false }),
   // The head parser needs room for at least a status line's first bytes.

@@ -440,3 +440,27 @@ describe('what stays as it was', () => {
     }
   });
 });
+
+describe('maxPayload: Infinity', () => {
+  it('is accepted as no limit, as ws reads it, by the server, the client and the web classes', async () => {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: Number.POSITIVE_INFINITY });
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    server.on('connection', (socket: WebSocket) =>
+      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary })),
+    );
+    const client = new WebSocket(`ws://127.0.0.1:${port}`, { maxPayload: Number.POSITIVE_INFINITY });
+    await once(client, 'open');
+    const payload = Buffer.alloc(256 * 1024, 7);
+    client.send(payload);
+    const [echo] = await once(client, 'message');
+    expect(Buffer.compare(echo as Buffer, payload)).toBe(0);
+    client.close();
+    await once(client, 'close');
+    server.close();
+    const stream = new WebSocketStream(`ws://127.0.0.1:${port}`, { maxPayload: Number.POSITIVE_INFINITY });
+    stream.opened.catch(() => {});
+    stream.closed.catch(() => {});
+    stream.close();
+  });
+});
