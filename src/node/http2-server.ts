@@ -40,6 +40,7 @@ import { HeaderFields } from '../protocol/header-fields.js';
 import type { HeaderInput } from '../protocol/http-head-writer.js';
 import { HttpStatus } from '../protocol/http-status.js';
 import { acceptDeflateOffer } from '../protocol/permessage-deflate.js';
+import type { Slot } from './connection-slots.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { addFields, rawPairsOf, resetStream } from './http2-stream.js';
 import { sha1 } from './platform.js';
@@ -189,15 +190,39 @@ function acceptWebSocketStream(
     refuseStream(wss, stream, request, limited);
     return;
   }
+  // Counted from now on, so that streams arriving while this one is checked see it.
+  const slot = wss.reserveSlot(asIncoming, stream);
+  let verifying = false;
+  try {
+    verifying = checkWebSocketStream(wss, stream, request, slot, cb);
+  } finally {
+    // Every way out but a connection frees the slot (release() does nothing once the connection has
+    // it); an asynchronous verifyClient holds it until it answers, times out, or the stream closes.
+    if (!verifying) slot.release();
+  }
+}
+
+/**
+ * RFC 8441 section 4's checks and the application's, then the 200 or a refusal. Returns true while an
+ * asynchronous verifyClient decides (the handshake, and its slot, are still in progress).
+ */
+function checkWebSocketStream(
+  wss: WebSocketServer,
+  stream: ServerHttp2Stream,
+  request: Http2ServerRequest,
+  slot: Slot,
+  cb: (ws: WebSocket, request: IncomingMessage) => void,
+): boolean {
+  const asIncoming = request as unknown as IncomingMessage;
   const validation = validateConnectRequest(HeaderFields.fromRawPairs(request.rawHeaders));
   if (!validation.ok) {
     refuseStream(wss, stream, request, rejectionOf(validation.error));
-    return;
+    return false;
   }
   const checked = validation.request;
   if (!wss.shouldHandle(asIncoming)) {
     respondRefusal(stream, HttpStatus.BAD_REQUEST);
-    return;
+    return false;
   }
   const deflateOptions = deflateOptionsOf(wss.options.perMessageDeflate);
   const deflate: Negotiated =
@@ -205,11 +230,11 @@ function acceptWebSocketStream(
       ? acceptDeflateOffer(deflateOptions, checked.extensions)
       : null;
   const complete = () =>
-    completeWebSocketStream(wss, stream, request, new Set(checked.protocols), deflate, checked.key, cb);
+    completeWebSocketStream(wss, stream, request, new Set(checked.protocols), deflate, checked.key, slot, cb);
   const verifyClient = wss.options.verifyClient;
   if (!verifyClient) {
     complete();
-    return;
+    return false;
   }
   const info: VerifyClientInfo = {
     origin: checked.origin,
@@ -217,10 +242,11 @@ function acceptWebSocketStream(
     req: asIncoming,
   };
   if (verifyClient.length === 2) {
-    // An asynchronous verifyClient that never answers must not hold the stream forever.
+    // An asynchronous verifyClient that never answers must not hold the stream (nor its slot) forever.
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
+      slot.release();
       respondRefusal(stream, 408);
     }, wss.options.handshakeTimeout ?? 10_000);
     deadline.unref();
@@ -229,17 +255,22 @@ function acceptWebSocketStream(
       (verified, code, message, headers) => {
         clearTimeout(deadline);
         if (timedOut) return;
-        if (!verified) respondRefusal(stream, code || HttpStatus.UNAUTHORIZED, message, headers);
-        else complete();
+        try {
+          if (!verified) respondRefusal(stream, code || HttpStatus.UNAUTHORIZED, message, headers);
+          else complete();
+        } finally {
+          slot.release();
+        }
       },
     );
-    return;
+    return true;
   }
   if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
     respondRefusal(stream, HttpStatus.UNAUTHORIZED);
-    return;
+    return false;
   }
   complete();
+  return false;
 }
 
 function completeWebSocketStream(
@@ -249,10 +280,11 @@ function completeWebSocketStream(
   protocols: Set<string>,
   deflate: Negotiated,
   key: string | undefined,
+  slot: Slot,
   cb: (ws: WebSocket, request: IncomingMessage) => void,
 ): void {
-  // The client may have reset the stream while verifyClient ran.
-  if (stream.destroyed || stream.closed || !stream.writable) {
+  // The client may have reset the stream (and its slot been freed) while verifyClient ran.
+  if (stream.destroyed || stream.closed || !stream.writable || !slot.reserved) {
     stream.destroy();
     return;
   }
@@ -296,7 +328,7 @@ function completeWebSocketStream(
       ? undefined
       : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(wss.options.perMessageDeflate) ?? {}),
   );
-  wss.track(ws, request.socket?.remoteAddress ?? '');
+  wss.track(ws, slot);
   cb(ws, asIncoming);
 }
 

@@ -24,6 +24,7 @@ import {
 } from '../protocol/option-checks.js';
 import { OriginAllowList } from '../protocol/origin.js';
 import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
+import { ConnectionCounts, type Slot } from './connection-slots.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { type AnyHttp2Server, attachToHttp2Server, handleHttp2Stream, isHttp2Server } from './http2-server.js';
 import { checkServerOptions } from './options-check.js';
@@ -128,9 +129,10 @@ export class WebSocketServer extends EventEmitter {
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
   private _shouldEmitClose = false;
-  /** Every open connection, tracked or not, for the connection caps and shutdown(). */
+  /** Every open connection, tracked or not, for shutdown() and broadcast(). */
   private readonly _connections = new Set<WebSocket>();
-  private readonly _perAddress = new Map<string, number>();
+  /** Connections and handshakes in progress, for maxConnections and maxConnectionsPerAddress. */
+  private readonly _counts = new ConnectionCounts();
   /** allowedOrigins, serialized (RFC 6454); null when every origin is let in. */
   private readonly _originAllowList: OriginAllowList | null;
   /** Topic subscriptions of this server's connections. */
@@ -265,6 +267,30 @@ export class WebSocketServer extends EventEmitter {
       this.refuse(request, socket, limited);
       return;
     }
+    // Counted from now on, so that handshakes arriving while this one is checked see it.
+    const slot = this.reserveSlot(request, socket);
+    let verifying = false;
+    try {
+      verifying = this.checkUpgrade(request, socket, head, slot, cb);
+    } finally {
+      // Every way out but a connection (a refusal, an exception) frees the slot (release() does nothing
+      // once the connection has it); an asynchronous verifyClient holds it until it answers, times out,
+      // or the socket closes.
+      if (!verifying) slot.release();
+    }
+  }
+
+  /**
+   * The checks of section 4.2.1 and the application's, then the 101 or a refusal. Returns true while an
+   * asynchronous verifyClient decides (the handshake, and its slot, are still in progress).
+   */
+  private checkUpgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    slot: Slot,
+    cb: (ws: WebSocket, request: IncomingMessage) => void,
+  ): boolean {
     const validation = validateUpgradeRequest({
       method: request.method ?? '',
       httpVersion: request.httpVersion,
@@ -274,12 +300,12 @@ export class WebSocketServer extends EventEmitter {
     });
     if (!validation.ok) {
       this.refuse(request, socket, rejectionOf(validation.error));
-      return;
+      return false;
     }
     const checked = validation.request;
     if (!this.shouldHandle(request)) {
       writeRefusal(socket, 400);
-      return;
+      return false;
     }
     const deflateOptions = deflateOptionsOf(this.options.perMessageDeflate);
     const deflate: Negotiated =
@@ -294,10 +320,11 @@ export class WebSocketServer extends EventEmitter {
         req: request,
       };
       if (verifyClient.length === 2) {
-        // An asynchronous verifyClient that never answers must not hold the socket forever.
+        // An asynchronous verifyClient that never answers must not hold the socket (nor its slot) forever.
         let timedOut = false;
         const deadline = setTimeout(() => {
           timedOut = true;
+          slot.release();
           writeRefusal(socket, 408);
         }, this.options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
         deadline.unref();
@@ -306,21 +333,26 @@ export class WebSocketServer extends EventEmitter {
           (verified, code, message, headers) => {
             clearTimeout(deadline);
             if (timedOut) return;
-            if (!verified) {
-              writeRefusal(socket, code || 401, message, headers);
-              return;
+            try {
+              if (!verified) {
+                writeRefusal(socket, code || 401, message, headers);
+                return;
+              }
+              this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, slot, cb);
+            } finally {
+              slot.release();
             }
-            this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, cb);
           },
         );
-        return;
+        return true;
       }
       if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
         writeRefusal(socket, 401);
-        return;
+        return false;
       }
     }
-    this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, cb);
+    this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, slot, cb);
+    return false;
   }
 
   /**
@@ -349,10 +381,11 @@ export class WebSocketServer extends EventEmitter {
     request: IncomingMessage,
     socket: Duplex,
     head: Buffer,
+    slot: Slot,
     cb: (ws: WebSocket, request: IncomingMessage) => void,
   ): void {
-    // The client may have gone (sent FIN) while verifyClient ran.
-    if (!socket.readable || !socket.writable) {
+    // The client may have gone (sent FIN, or the socket closed and its slot was freed) while verifyClient ran.
+    if (!socket.readable || !socket.writable || !slot.reserved) {
       socket.destroy();
       return;
     }
@@ -388,7 +421,7 @@ export class WebSocketServer extends EventEmitter {
         ? undefined
         : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(this.options.perMessageDeflate) ?? {}),
     );
-    this.track(ws, request.socket.remoteAddress ?? '');
+    this.track(ws, slot);
     cb(ws, request);
   }
 
@@ -478,11 +511,12 @@ export class WebSocketServer extends EventEmitter {
     if (maxHeaderCount > 0 && request.rawHeaders.length / 2 > maxHeaderCount) {
       return { status: 431, message: `More than ${maxHeaderCount} header fields`, code: 'WS_ERR_TOO_MANY_HEADERS' };
     }
-    if (maxConnections > 0 && this._connections.size >= maxConnections) {
+    // Both caps count connections open and handshakes in progress (connection-slots.ts).
+    if (maxConnections > 0 && this._counts.total >= maxConnections) {
       return { status: 503, message: 'Too many connections', code: 'WS_ERR_TOO_MANY_CONNECTIONS' };
     }
-    const address = request.socket.remoteAddress ?? '';
-    if (maxConnectionsPerAddress > 0 && (this._perAddress.get(address) ?? 0) >= maxConnectionsPerAddress) {
+    const address = remoteAddressOf(request);
+    if (maxConnectionsPerAddress > 0 && this._counts.from(address) >= maxConnectionsPerAddress) {
       return { status: 429, message: 'Too many connections from this address', code: 'WS_ERR_TOO_MANY_CONNECTIONS' };
     }
     if (this._originAllowList !== null && !originsAdmitted(this._originAllowList, request.rawHeaders)) {
@@ -491,23 +525,28 @@ export class WebSocketServer extends EventEmitter {
     return null;
   }
 
-  /** Counts a new connection until it closes. Internal: http2-server.ts uses it too. */
-  track(ws: WebSocket, address: string): void {
+  /**
+   * Takes a slot under the connection caps for a handshake that passed limitProblem; it is freed when the
+   * handshake ends without a connection, or when `transport` closes first. Internal: http2-server.ts uses it too.
+   */
+  reserveSlot(request: IncomingMessage, transport: Duplex): Slot {
+    return this._counts.reserve(remoteAddressOf(request), transport);
+  }
+
+  /** Counts a new connection, in the slot its handshake held, until it closes. Internal: http2-server.ts uses it too. */
+  track(ws: WebSocket, slot: Slot): void {
+    slot.handOver();
     this._connections.add(ws);
-    this._perAddress.set(address, (this._perAddress.get(address) ?? 0) + 1);
     this.clients?.add(ws);
     ws._server = this;
-    ws._remoteAddress = address;
+    ws._remoteAddress = slot.address;
   }
 
   /** Forgets a connection as it closes (called by the WebSocket just before its 'close' event). */
   _untrack(ws: WebSocket): void {
     if (!this._connections.delete(ws)) return;
     this._topicRegistry.unsubscribeAll(ws);
-    const address = ws._remoteAddress;
-    const left = (this._perAddress.get(address) ?? 1) - 1;
-    if (left === 0) this._perAddress.delete(address);
-    else this._perAddress.set(address, left);
+    this._counts.remove(ws._remoteAddress);
     const clients = this.clients;
     if (clients !== undefined) {
       clients.delete(ws);
@@ -551,6 +590,11 @@ export const SHUTDOWN_RULES: OptionRules<ShutdownOptions> = {
 const isWebSocket = rule('a WebSocket', (value) => (value instanceof WebSocket ? null : 'type'));
 
 const kUpgraded = Symbol('wasmsocket upgraded');
+
+/** The client's address as the per-address cap counts it (an HTTP/2 request's socket is its session's). */
+function remoteAddressOf(request: IncomingMessage): string {
+  return request.socket?.remoteAddress ?? '';
+}
 
 function destroyOnError(this: Duplex): void {
   this.destroy();
