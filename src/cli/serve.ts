@@ -101,7 +101,14 @@ function serve(options: ServeOptions): Promise<number> {
       const peer = `${hostForUrl(request.socket.remoteAddress ?? '?')}:${request.socket.remotePort ?? '?'}`;
       const compression = ws.extensions ? `, ${ws.extensions}` : '';
       if (!options.quiet) log(`${peer} connected on ${request.url ?? '/'} (${openCount(server)} open${compression})`);
-      ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        // Flow control: while echoes wait to be written, stop reading the sender (the library never stops
+        // reading for what the application sends; that is the application's call, made here).
+        if (!ws.send(data, { binary: isBinary }) && !ws.isPaused) {
+          ws.pause();
+          ws.once('drain', () => ws.resume());
+        }
+      });
       // A peer's protocol error is reported here, after our close frame with its code was sent.
       ws.on('error', (error: Error) => log(`${peer} error: ${error.message}`));
       ws.on('close', (code: number, reason: Buffer) => {

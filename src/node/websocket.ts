@@ -62,12 +62,6 @@ export interface ConnectionSettings {
  */
 export const DEFAULT_PUBLISH_MAX_BACKPRESSURE = 16 * 1024 * 1024;
 
-/**
- * While more than this many bytes wait to be written, the socket is not read: a peer that sends (pings,
- * or messages an echo answers) but never reads cannot make us buffer without bound.
- */
-export const READ_PAUSE_BYTES = 4 * 1024 * 1024;
-
 export type SendCallback = (error?: Error | null) => void;
 
 export interface SendOptions {
@@ -156,8 +150,16 @@ export class WebSocket extends EventEmitter {
   private _closeSettled = false;
   private _maxBackpressure = 0;
   private _refuseOnBackpressure = false;
-  /** True while reading is paused because too much waits to be written (READ_PAUSE_BYTES). */
-  private _pausedForWrites = false;
+  /**
+   * True while the socket's buffer is past its high-water mark and automatic pongs are held until
+   * 'drain' (Connection.holdPongs). Reading never stops for what waits to be written: the application's
+   * sends have send()'s result, 'drain' and maxBackpressure; what the library writes by itself is bounded
+   * here. (Stopping reading instead deadlocks two endpoints that both have much to write.)
+   */
+  private _pongsHeld = false;
+  /** Bytes received from the peer, and bytes handed to the socket, so far: the heartbeat's sign of progress. */
+  private _bytesReceived = 0;
+  private _bytesWritten = 0;
   private _bufferedWhileNotOpen = 0;
   /** Bytes of Blobs being read before they are sent, and how many Blobs. */
   private _blobBytesPending = 0;
@@ -289,6 +291,7 @@ export class WebSocket extends EventEmitter {
           if (this._readyState === WebSocket.OPEN) this.ping();
         },
         () => this.terminate(),
+        () => ({ received: this._bytesReceived, written: this._bytesWritten, waiting: socket.writableLength }),
       );
     }
   }
@@ -530,7 +533,7 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING || this._readyState === WebSocket.CLOSED) return;
     this._paused = false;
     this._connection?.resumeReceiving();
-    if (!this._paused && !this._pausedForWrites) this._socket?.resume();
+    if (!this._paused) this._socket?.resume();
   }
 
   /** Reports an error that ended the connection (once), as ws does. */
@@ -598,23 +601,30 @@ export class WebSocket extends EventEmitter {
     const socket = this._socket as Duplex;
     if (chunks.length === 1) {
       socket.write(chunks[0], cb);
+      this._bytesWritten += chunks[0].length;
     } else {
       socket.cork();
-      for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+      for (let i = 0; i < chunks.length - 1; i++) {
+        socket.write(chunks[i]);
+        this._bytesWritten += chunks[i].length;
+      }
       socket.write(chunks[chunks.length - 1], cb);
+      this._bytesWritten += chunks[chunks.length - 1].length;
       socket.uncork();
     }
-    if (this._endWhenFlushed && !(this._connection as Connection).sendPending) socket.end();
-    if (!this._pausedForWrites && socket.writableLength > READ_PAUSE_BYTES) {
-      this._pausedForWrites = true;
-      socket.pause();
+    const connection = this._connection as Connection;
+    if (this._endWhenFlushed && !connection.sendPending) socket.end();
+    // Past the high-water mark 'drain' is due: until then only the latest ping gets a pong.
+    if (!this._pongsHeld && socket.writableNeedDrain) {
+      this._pongsHeld = true;
+      connection.holdPongs();
     }
   }
 
   _onSocketDrain(): void {
-    if (this._pausedForWrites) {
-      this._pausedForWrites = false;
-      if (!this._paused) this._socket?.resume();
+    if (this._pongsHeld) {
+      this._pongsHeld = false;
+      this._connection?.releasePongs();
     }
     this.emit('drain');
   }
@@ -626,6 +636,7 @@ export class WebSocket extends EventEmitter {
   }
 
   _onSocketData(chunk: Buffer): void {
+    this._bytesReceived += chunk.length;
     const socket = this._socket as Duplex;
     // Replies written while this chunk's messages are delivered leave together.
     socket.cork();

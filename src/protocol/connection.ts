@@ -128,6 +128,12 @@ export class Connection implements FrameSink {
   /** The UTF-8 DFA state of the inflated text of the message being received. */
   private inflatedUtf8State = UTF8_ACCEPT;
   private readonly streamMessages: boolean;
+  /** True while the transport's writes are backed up: automatic pongs wait (holdPongs). */
+  private pongsHeld = false;
+  /** The payload of the latest ping whose automatic pong has not been written yet, or null. */
+  private pingToAnswer: Uint8Array | null = null;
+  /** True while a pong sits in the send queue (it answers pingToAnswer when its turn comes). */
+  private pongQueued = false;
   private readonly maxPayload: number;
   private readonly validateUtf8: boolean;
   private readonly deflate: DeflateSettings | null;
@@ -280,6 +286,23 @@ export class Connection implements FrameSink {
     this.deflate?.codec.dispose();
   }
 
+  /**
+   * The transport cannot take more bytes for now (its buffer is past its high-water mark): until
+   * releasePongs(), automatic pongs are not written, and the latest ping alone is answered then. RFC 6455
+   * section 5.5.3 allows answering only the most recent ping when earlier ones are still unanswered; so
+   * a peer that floods pings and never reads makes us hold one pong, not one per ping, and what the
+   * connection writes by itself stays bounded without ever having to stop reading.
+   */
+  holdPongs(): void {
+    this.pongsHeld = true;
+  }
+
+  /** The transport can take bytes again: the pong for the latest ping held meanwhile is written. */
+  releasePongs(): void {
+    this.pongsHeld = false;
+    if (this.pingToAnswer !== null && !this.pongQueued && !this.closeSent) this.queuePong();
+  }
+
   /** Payload bytes of messages waiting for compression (or behind it) before they can be written. */
   get queuedBytes(): number {
     return this.sendQueue.queuedBytes;
@@ -330,6 +353,29 @@ export class Connection implements FrameSink {
     this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | opcode, data, mask), done);
   }
 
+  /** An automatic pong: written now, or, while an earlier one still waits, folded into it (section 5.5.3). */
+  private answerPing(payload: Uint8Array): void {
+    if (!this.pongsHeld && !this.pongQueued && !this.sendQueue.busy) {
+      this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | Opcode.PONG, payload, this.maskOutgoing));
+      return;
+    }
+    // The pong waits (behind compression, or until the transport drains): only the latest ping's payload
+    // is kept (a view, as the 'ping' event hands out, so one received chunk at most stays referenced).
+    this.pingToAnswer = payload;
+    if (!this.pongsHeld && !this.pongQueued) this.queuePong();
+  }
+
+  /** Queues one pong that answers whichever ping is the latest when its turn comes. */
+  private queuePong(): void {
+    this.pongQueued = true;
+    this.sendQueue.push(() => {
+      this.pongQueued = false;
+      const payload = this.pingToAnswer ?? EMPTY;
+      this.pingToAnswer = null;
+      return this.writer.frame(HeaderBits.FIN | Opcode.PONG, payload, this.maskOutgoing);
+    });
+  }
+
   private writeClose(payload: Uint8Array, done?: unknown): void {
     this.closeSent = true;
     this.readyState = this.closeReceived ? ReadyState.CLOSED : ReadyState.CLOSING;
@@ -350,9 +396,7 @@ export class Connection implements FrameSink {
     const opcode = byte0 & HeaderBits.OPCODE;
     switch (opcode) {
       case Opcode.PING:
-        if (this.autoPong && !this.closeSent) {
-          this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | Opcode.PONG, payload, this.maskOutgoing));
-        }
+        if (this.autoPong && !this.closeSent) this.answerPing(payload);
         this.handler.ping(payload);
         break;
       case Opcode.PONG:

@@ -1,11 +1,13 @@
 // `wasmsocket serve` as a user runs it: a real process on 127.0.0.1, reached by clients from the ws package.
 
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { assertBuilt, type CliProcess, startCli, stopAll } from './cli-process.ts';
+import { clientFrame, Op, RawClient } from '../security/support/raw-client.ts';
+import { assertBuilt, type CliProcess, startCli, stopAll, WAIT_MS } from './cli-process.ts';
 import { closeOf, collectMessages, openClient, waitForMessages, within } from './ws-peer.ts';
 
 const LISTENING = /^listening on (ws:\/\/127\.0\.0\.1:(\d+))$/;
@@ -36,6 +38,21 @@ function openStubbornPeer(port: number): Socket {
     ].join('\r\n'),
   );
   return socket;
+}
+
+/** A process's resident memory from the kernel's count (VmRSS). */
+function residentBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1]) * 1024;
+}
+
+/** One echo through a ws client: the server is up and warm. */
+async function waitForEcho(url: string): Promise<void> {
+  const ws = await openClient(url);
+  const received = collectMessages(ws);
+  ws.send('warm');
+  await waitForMessages(ws, received, 1);
+  ws.close();
 }
 
 /** Starts `serve --port 0 ...extra` and resolves with the process and the URL it printed. */
@@ -139,6 +156,45 @@ describe('wasmsocket serve', () => {
     expect(received[1].data.toString()).toBe('still here');
     expect(cli.child.exitCode).toBe(null);
     fits.close();
+  });
+
+  it('stops reading a client that sends but never reads once its echoes wait, and echoes all once it reads', async () => {
+    const { port, cli } = await startServe(['--quiet']);
+    const pid = cli.child.pid as number;
+    await waitForEcho(`ws://127.0.0.1:${port}`);
+    const baseline = residentBytes(pid);
+    const client = await RawClient.upgrade(port);
+    client.socket.pause();
+    const message = clientFrame({ opcode: Op.BINARY, payload: Buffer.alloc(64 * 1024, 0x42) });
+    const cap = 256 * 1024 * 1024;
+    let sent = 0;
+    let stalled = false;
+    // Bounded: 256 MiB at most, or until our writes stop draining for 3 s (the server stopped reading).
+    while (sent * message.length < cap && !stalled) {
+      sent++;
+      if (client.write(message)) continue;
+      stalled = !(await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 3_000);
+        client.socket.once('drain', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      }));
+    }
+    const growth = residentBytes(pid) - baseline;
+    console.log(
+      `[serve] non-reader: stopped after ${((sent * message.length) / 1024 / 1024).toFixed(1)} MiB sent; RSS +${(growth / 1024 / 1024).toFixed(1)} MiB (shared machine)`,
+    );
+    expect(stalled).toBe(true);
+    expect(growth).toBeLessThan(64 * 1024 * 1024);
+    // Reading again, the client gets every echo: nothing was dropped.
+    client.socket.resume();
+    await client.until(
+      () => client.frames.filter((f) => f.opcode === Op.BINARY).length === sent,
+      `${sent} echoes`,
+      WAIT_MS,
+    );
+    client.destroy();
   });
 
   it('on SIGTERM closes every client with 1001 and exits 0', async () => {
