@@ -163,6 +163,8 @@ export class WebSocket extends EventEmitter {
   private _bufferedWhileNotOpen = 0;
   /** Bytes of Blobs being read before they are sent, and how many Blobs. */
   private _blobBytesPending = 0;
+  /** Bytes of sends (and published messages) waiting behind a streamed message or a Blob. */
+  private _deferredBytes = 0;
   private _blobsPending = 0;
   /** True while a Blob read before close() is sent (it may go out although readyState is CLOSING). */
   private _sendingHeldBlob = false;
@@ -225,14 +227,32 @@ export class WebSocket extends EventEmitter {
   }
 
   /**
-   * Bytes queued to send and not yet handed to the operating system: waiting in the socket, waiting for
-   * compression, and (as ws counts them) sent while the connection was not open.
+   * Bytes queued to send and not yet handed to the operating system (waitingBytes), and, as ws counts
+   * them, bytes sent while the connection was not open.
    */
   get bufferedAmount(): number {
+    return this._bufferedWhileNotOpen + this.waitingBytes();
+  }
+
+  /**
+   * Bytes held in memory until they can be sent: those a send made now goes behind (aheadBytes), Blobs
+   * being read, and sends waiting behind a streamed message or a Blob. What maxBackpressure and the
+   * publish cap compare with their limit when a send has to wait.
+   */
+  private waitingBytes(): number {
+    return this.aheadBytes() + this._blobBytesPending + this._deferredBytes;
+  }
+
+  /**
+   * Bytes in line before a frame written now: in the socket, and waiting for compression (or behind it).
+   * With permessage-deflate a message reaches the socket only after zlib, so the socket alone would show
+   * nothing yet. What maxBackpressure and the publish cap compare with their limit for a send that goes
+   * out now (what waits behind a streamed message cannot go before its fragments).
+   */
+  private aheadBytes(): number {
     const socket = this._socket;
-    const waiting = this._bufferedWhileNotOpen + this._blobBytesPending;
-    if (socket === null) return waiting;
-    return waiting + socket.writableLength + (this._connection?.queuedBytes ?? 0);
+    if (socket === null) return 0;
+    return socket.writableLength + (this._connection?.queuedBytes ?? 0);
   }
 
   get binaryType(): BinaryType {
@@ -309,7 +329,13 @@ export class WebSocket extends EventEmitter {
     if (this._readyState === WebSocket.CONNECTING) {
       throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     }
-    if (data instanceof Blob) return this.sendBlob(data, options, cb);
+    if (data instanceof Blob) {
+      if (this._maxBackpressure > 0 && this.waitingBytes() + data.size > this._maxBackpressure) {
+        this.refuseSend(cb, this._maxBackpressure);
+        return false;
+      }
+      return this.sendBlob(data, options, cb);
+    }
     // As ws: a number is sent as its text, and no data (undefined, null) as an empty binary message.
     if (typeof data === 'number') data = String(data);
     const prepared = data instanceof PreparedMessage ? data : null;
@@ -317,10 +343,20 @@ export class WebSocket extends EventEmitter {
     const bytes =
       prepared !== null ? prepared.data : data === undefined || data === null ? EMPTY_BUFFER : toBuffer(data);
     if (this._sendGate?.mustWait) {
-      // A streamed message or a Blob is going out first: this one follows it, whole and in order.
+      // A streamed message or a Blob is going out first: this one follows it, whole and in order. It
+      // counts as waiting meanwhile, so that maxBackpressure holds for what piles up behind them.
+      if (this._maxBackpressure > 0 && this.waitingBytes() + bytes.length > this._maxBackpressure) {
+        this.refuseSend(cb, this._maxBackpressure);
+        return false;
+      }
       const binary = (options as SendOptions | undefined)?.binary ?? typeof data !== 'string';
       const payload = prepared ?? bytes;
-      this._sendGate.defer(() => this.send(payload, { ...options, binary }, cb));
+      const size = bytes.length;
+      this._deferredBytes += size;
+      this._sendGate.defer(() => {
+        this._deferredBytes -= size;
+        this.send(payload, { ...options, binary }, cb);
+      });
       return true;
     }
     const connection = this._connection;
@@ -330,7 +366,7 @@ export class WebSocket extends EventEmitter {
       return false;
     }
     const socket = this._socket as Duplex;
-    if (this._maxBackpressure > 0 && socket.writableLength + bytes.length > this._maxBackpressure) {
+    if (this._maxBackpressure > 0 && this.aheadBytes() + bytes.length > this._maxBackpressure) {
       this.refuseSend(cb, this._maxBackpressure);
       return false;
     }
@@ -415,14 +451,25 @@ export class WebSocket extends EventEmitter {
 
   /** Sends a published or broadcast message, under maxBackpressure (or its publish default). */
   _sendPreparedForPublish(message: PreparedMessage, compress: boolean): void {
-    if (this._sendGate?.mustWait) {
-      this._sendGate.defer(() => this._sendPreparedForPublish(message, compress));
-      return;
-    }
     const connection = this._connection;
     if (this._readyState !== WebSocket.OPEN || connection === null || !connection.canSend) return;
     const limit = this._maxBackpressure > 0 ? this._maxBackpressure : DEFAULT_PUBLISH_MAX_BACKPRESSURE;
-    if ((this._socket as Duplex).writableLength + message.data.length > limit) {
+    const size = message.data.length;
+    const gate = this._sendGate;
+    if (gate?.mustWait) {
+      // Behind a streamed message or a Blob: counted with everything waiting, then sent in its turn.
+      if (this.waitingBytes() + size > limit) {
+        this.refuseSend(undefined, limit);
+        return;
+      }
+      this._deferredBytes += size;
+      gate.defer(() => {
+        this._deferredBytes -= size;
+        this._sendPreparedForPublish(message, compress);
+      });
+      return;
+    }
+    if (this.aheadBytes() + size > limit) {
       this.refuseSend(undefined, limit);
       return;
     }

@@ -238,13 +238,13 @@ export class Connection implements FrameSink {
     if (compress && deflate !== null && message.data.length >= deflate.threshold) {
       const compressedFrame = message.compressedFrame;
       if (compressedFrame !== null && deflate.takesPrecompressed) {
-        this.sendQueue.push(() => compressedFrame, done);
+        this.sendQueue.push(() => compressedFrame, done, message.data.length);
       } else {
         this.send(message.data, message.isBinary, true, false, true, done);
       }
       return;
     }
-    this.sendQueue.push(() => message.frame, done);
+    this.sendQueue.push(() => message.frame, done, message.data.length);
   }
 
   ping(data: Uint8Array = EMPTY, mask = this.maskOutgoing, done?: unknown): void {
