@@ -63,6 +63,8 @@ export class RedisAdapter implements PubSubAdapter {
   private readonly origin = randomBytes(ORIGIN_BYTES);
   private deliver: ((message: RemoteMessage) => void) | null = null;
   private closed = false;
+  /** The topics whose channels this adapter has subscribed to (and not unsubscribed since). */
+  private readonly topics = new Set<string>();
   private readonly listener = (message: Buffer, channel: Buffer) => this.receive(message, channel);
 
   constructor(options: RedisAdapterOptions) {
@@ -87,18 +89,26 @@ export class RedisAdapter implements PubSubAdapter {
   }
 
   subscribe(topic: string): void {
-    if (this.closed) return;
+    if (this.closed || this.topics.has(topic)) return;
+    this.topics.add(topic);
     this.subscriber.subscribe(this.prefix + topic, this.listener, true).catch(this.onError);
   }
 
   unsubscribe(topic: string): void {
-    if (this.closed) return;
+    if (this.closed || !this.topics.delete(topic)) return;
     this.subscriber.unsubscribe(this.prefix + topic, this.listener, true).catch(this.onError);
   }
 
+  /** Stops forwarding and receiving, and leaves every channel it subscribed to (the client stays the caller's). */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.deliver = null;
+    const channels = [...this.topics].map((topic) => this.prefix + topic);
+    this.topics.clear();
+    await Promise.all(
+      channels.map((channel) => this.subscriber.unsubscribe(channel, this.listener, true).catch(this.onError)),
+    );
   }
 
   private receive(message: Buffer, channel: Buffer): void {

@@ -4,6 +4,9 @@
 
 import type { PreparedMessage } from '../protocol/prepared-message.js';
 
+/** A subscriber's readyState while it is open (WebSocket.OPEN). */
+const OPEN = 1;
+
 /** What a subscriber must offer the registry (the Node WebSocket). */
 export interface Subscriber {
   readonly readyState: number;
@@ -16,9 +19,17 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
   /** Called when a topic gains its first local subscriber, or loses its last (for cross-process adapters). */
   onTopicActive: ((topic: string) => void) | null = null;
   onTopicIdle: ((topic: string) => void) | null = null;
+  private accepting = true;
 
+  /**
+   * Adds `topic` to a subscriber's; false when it already had it, and when it is not open or the registry
+   * no longer accepts subscriptions (its server is closing): a subscriber is forgotten once, as it closes
+   * (unsubscribeAll), so a subscription made after that (say, after an await during which the client
+   * left) would be kept forever, and keep a Redis channel subscribed.
+   */
   subscribe(subscriber: S, topic: string): boolean {
     checkTopic(topic);
+    if (!this.accepting || subscriber.readyState !== OPEN) return false;
     let set = this.subscribers.get(topic);
     if (set === undefined) {
       set = new Set();
@@ -50,6 +61,11 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
     return true;
   }
 
+  /** The server is closing: no new subscriptions (those made before stay until their connections close). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
   /** Removes a subscriber from all its topics (when its connection closes). */
   unsubscribeAll(subscriber: S): void {
     const own = this.topicsOf.get(subscriber);
@@ -76,7 +92,7 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
     let sent = 0;
     // A subscriber may close (and unsubscribe) while we send to it: walk a copy.
     for (const subscriber of [...set]) {
-      if (subscriber === except || subscriber.readyState !== 1) continue;
+      if (subscriber === except || subscriber.readyState !== OPEN) continue;
       subscriber._sendPreparedForPublish(message, compress);
       sent++;
     }

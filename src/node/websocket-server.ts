@@ -232,6 +232,7 @@ export class WebSocketServer extends EventEmitter {
     if (cb) this.once('close', cb);
     if (this._state === CLOSING) return;
     this._state = CLOSING;
+    this._topicRegistry.stopAccepting();
     void this.options.pubsub?.close();
     const server = this._server;
     this._removeListeners?.();

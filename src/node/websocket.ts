@@ -476,7 +476,11 @@ export class WebSocket extends EventEmitter {
     connection.sendPrepared(message, compress);
   }
 
-  /** Subscribes this (server-side) connection to a topic; false if it already was. */
+  /**
+   * Subscribes this (server-side) connection to a topic. Returns false, and registers nothing, when it
+   * already was, when the connection is not open (closing or closed: the client may have left during an
+   * await before this call), or when its server is closing. A topic that is not a string throws.
+   */
   subscribe(topic: string): boolean {
     return this.topicServer().subscribe(this, topic);
   }
