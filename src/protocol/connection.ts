@@ -3,7 +3,7 @@
 // close handshake and protocol errors come out through the handler. No timers: the transport owns time
 // (close timeouts, heartbeats) and the socket.
 
-import { CloseCode, HeaderBits, Opcode } from '../codec/constants.js';
+import { CloseCode, HeaderBits, MAX_CONTROL_PAYLOAD, Opcode } from '../codec/constants.js';
 import { dispatchedOps } from '../codec/dispatch.js';
 import type { ProtocolError } from '../codec/errors.js';
 import { UTF8_ACCEPT } from '../codec/utf8.js';
@@ -130,8 +130,14 @@ export class Connection implements FrameSink {
   private readonly streamMessages: boolean;
   /** True while the transport's writes are backed up: automatic pongs wait (holdPongs). */
   private pongsHeld = false;
-  /** The payload of the latest ping whose automatic pong has not been written yet, or null. */
+  /**
+   * The payload of the latest ping whose automatic pong has not been written yet: copied into one
+   * 125-byte buffer of this connection's (allocated the first time a pong waits), its length, -1 for none.
+   * A copy, so that a caller that reuses its receive buffer cannot change it; one buffer, so that a flood
+   * of pings allocates nothing.
+   */
   private pingToAnswer: Uint8Array | null = null;
+  private pingToAnswerLength = -1;
   /** True while a pong sits in the send queue (it answers pingToAnswer when its turn comes). */
   private pongQueued = false;
   private readonly maxPayload: number;
@@ -300,7 +306,7 @@ export class Connection implements FrameSink {
   /** The transport can take bytes again: the pong for the latest ping held meanwhile is written. */
   releasePongs(): void {
     this.pongsHeld = false;
-    if (this.pingToAnswer !== null && !this.pongQueued && !this.closeSent) this.queuePong();
+    if (this.pingToAnswerLength >= 0 && !this.pongQueued && !this.closeSent) this.queuePong();
   }
 
   /** Payload bytes of messages waiting for compression (or behind it) before they can be written. */
@@ -359,9 +365,11 @@ export class Connection implements FrameSink {
       this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | Opcode.PONG, payload, this.maskOutgoing));
       return;
     }
-    // The pong waits (behind compression, or until the transport drains): only the latest ping's payload
-    // is kept (a view, as the 'ping' event hands out, so one received chunk at most stays referenced).
-    this.pingToAnswer = payload;
+    // The pong waits (behind compression, or until the transport drains): only the latest ping's
+    // payload is kept.
+    this.pingToAnswer ??= new Uint8Array(MAX_CONTROL_PAYLOAD);
+    this.pingToAnswer.set(payload);
+    this.pingToAnswerLength = payload.length;
     if (!this.pongsHeld && !this.pongQueued) this.queuePong();
   }
 
@@ -370,8 +378,10 @@ export class Connection implements FrameSink {
     this.pongQueued = true;
     this.sendQueue.push(() => {
       this.pongQueued = false;
-      const payload = this.pingToAnswer ?? EMPTY;
-      this.pingToAnswer = null;
+      const length = this.pingToAnswerLength;
+      this.pingToAnswerLength = -1;
+      const payload = length > 0 ? (this.pingToAnswer as Uint8Array).subarray(0, length) : EMPTY;
+      // The frame holds a copy of the payload (a small frame is one buffer), so the buffer can be reused.
       return this.writer.frame(HeaderBits.FIN | Opcode.PONG, payload, this.maskOutgoing);
     });
   }
