@@ -179,20 +179,19 @@ describe.each(TRANSPORTS)('connection caps with an asynchronous verifyClient ove
     expect(dropped.admitted).toBe(0);
     expect(await admitTwo(endpoint, 'two clients to be admitted after two handshakes were dropped')).toBe(2);
   });
+});
 
+describe('connection caps with an asynchronous verifyClient over HTTP/2', () => {
   // Over HTTP/1.1 the socket is not read before the 101, so a client that leaves is noticed when
   // verifyClient answers (or handshakeTimeout passes); over HTTP/2 its RST_STREAM closes the stream at once.
-  it.runIf(transport === 'HTTP/2')(
-    'a client that resets its stream while verifyClient thinks frees its slot',
-    async () => {
-      const endpoint = await startServer(transport, { maxConnections: 2, verifyClient: slowVerifyClient(100) });
-      const leaving = [connect(endpoint, '/?hang'), connect(endpoint, '/?hang')];
-      // Both handshakes are in verifyClient, holding both slots: a third is refused.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(summary(await connectMany(endpoint, 1)).refused).toEqual({ 503: 1 });
-      for (const { ws } of leaving) ws.terminate();
-      await Promise.all(leaving.map(({ outcome }) => outcome));
-      expect(await admitTwo(endpoint, 'two clients to be admitted after two left during verifyClient')).toBe(2);
-    },
-  );
+  it('a client that resets its stream while verifyClient thinks frees its slot', async () => {
+    const endpoint = await startServer('HTTP/2', { maxConnections: 2, verifyClient: slowVerifyClient(100) });
+    const leaving = [connect(endpoint, '/?hang'), connect(endpoint, '/?hang')];
+    // Both handshakes are in verifyClient, holding both slots: a third is refused.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(summary(await connectMany(endpoint, 1)).refused).toEqual({ 503: 1 });
+    for (const { ws } of leaving) ws.terminate();
+    await Promise.all(leaving.map(({ outcome }) => outcome));
+    expect(await admitTwo(endpoint, 'two clients to be admitted after two left during verifyClient')).toBe(2);
+  });
 });
