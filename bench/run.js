@@ -1,14 +1,16 @@
 // The benchmark runner: `npm run bench` runs every suite; `node bench/run.js codec` runs the named ones;
-// `npm start` runs the summary (see --summary below). Needs the built package (`npm run build`): the suites import dist/ through the package's
-// own name. For each suite it prints one Markdown table per measure to stdout, shows progress on stderr,
-// and writes <suite>.md, <suite>.json and one SVG chart per measure to bench/results/.
+// `npm start` runs the summary (see --summary below). Needs the built package (`npm run build`): the suites
+// import dist/ through the package's own name. For each suite it prints one Markdown table per measure to
+// stdout, shows progress on stderr, and writes <suite>.md, <suite>.json and one SVG chart per measure to
+// bench/results/.
 
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { markdownTable } from './lib/markdown-table.js';
 import { sinkValue } from './lib/measure.js';
 import { createProgress } from './lib/progress.js';
 import { runMeasure } from './lib/run-measure.js';
-import { writeResults } from './lib/write-results.js';
+import { RESULTS_DIR, writeResults } from './lib/write-results.js';
 import { SUITES } from './suites.js';
 
 if (!existsSync(new URL('../dist/src/codec/index.js', import.meta.url))) {
@@ -16,15 +18,18 @@ if (!existsSync(new URL('../dist/src/codec/index.js', import.meta.url))) {
   process.exit(2);
 }
 
-// `npm start` (--summary): the codec suite, then a short echo run (one round per pairing) summarising the
-// end-to-end comparison, in under three minutes. `npm run bench` runs every suite in full.
+// `npm start` (--summary): the codec suite's masking and frame measures, then a short capacity run (three
+// rounds of 500 ms per server, no size sweep), in under three minutes. Stdout gets only a one-screen summary
+// at the end; the full tables go to bench/results/ as in `npm run bench`, which runs every suite in full.
 const summary = process.argv.includes('--summary');
 if (summary) {
-  process.env.BENCH_ECHO_ROUNDS ??= '1';
-  process.env.BENCH_ECHO_ROUND_MS ??= '1000';
-  process.env.BENCH_ECHO_WARMUP_MS ??= '300';
+  process.env.BENCH_CODEC_MEASURES ??= 'mask,frames';
+  process.env.BENCH_CAPACITY_ROUNDS ??= '3';
+  process.env.BENCH_CAPACITY_ROUND_MS ??= '500';
+  process.env.BENCH_CAPACITY_WARMUP_MS ??= '250';
+  process.env.BENCH_CAPACITY_SWEEP ??= '0';
 }
-const requested = summary ? ['codec', 'echo'] : process.argv.slice(2);
+const requested = summary ? ['codec', 'capacity'] : process.argv.slice(2);
 const unknown = requested.filter((name) => !(name in SUITES));
 if (unknown.length > 0) {
   process.stderr.write(`bench: unknown suite ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}\n`);
@@ -33,28 +38,58 @@ if (unknown.length > 0) {
 
 const progress = createProgress();
 const started = Date.now();
+const loadAtStart = loadavg();
+const headlines = [];
 for (const name of requested.length > 0 ? requested : Object.keys(SUITES)) {
   const { suite } = await SUITES[name]();
   progress.note(`bench: suite ${name}: ${suite.title}`);
+  // In summary mode the tables go to the files only; stdout keeps the one screen.
+  const print = (text) => {
+    if (!summary) process.stdout.write(`${text}\n\n`);
+  };
   const header = suite.header();
   const results = [];
   const sections = [header];
-  process.stdout.write(`${header}\n\n`);
+  print(header);
   for (const measure of suite.measures) {
     const result = await runMeasure(name, measure, progress);
     results.push(result);
     const table = markdownTable(result);
     sections.push(table);
-    process.stdout.write(`${table}\n\n`);
+    print(table);
   }
-  const summary = suite.summary?.(results);
-  if (summary !== undefined) {
-    sections.push(summary);
-    process.stdout.write(`${summary}\n\n`);
+  const suiteSummary = suite.summary?.(results);
+  if (suiteSummary !== undefined) {
+    sections.push(suiteSummary);
+    print(suiteSummary);
   }
   const json = { suite: name, title: suite.title, environment: suite.environment(), results };
   for (const path of writeResults(name, `${sections.join('\n\n')}\n`, json, results)) {
     progress.note(`bench: wrote ${path}`);
   }
+  if (summary && suite.headline !== undefined) headlines.push(suite.headline(results));
 }
-progress.note(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s (sink ${sinkValue()})`);
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+// What every cell returned, folded together (lib/measure.js): kept in a file so that no timed work is dead
+// code to the compiler, and off the screen, where it would mean nothing to a reader.
+writeFileSync(new URL('sink.txt', RESULTS_DIR), `${sinkValue()}\n`);
+progress.note(`bench: done in ${seconds} s`);
+
+if (summary) {
+  const load = (values) => values.map((v) => v.toFixed(2)).join(' ');
+  const busy = loadAtStart[0] > availableParallelism() / 2;
+  const lines = [
+    `wasmsocket benchmark summary: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
+      `${availableParallelism()} cores`,
+    `${cpus()[0]?.model ?? 'unknown CPU'}`.slice(0, 100),
+    `Load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end (1, 5, 15 min)` +
+      (busy ? ': a busy machine,' : '.'),
+    busy ? 'so figures are low and noisy; only ratios within this run mean much. Rerun when quiet.' : '',
+    '',
+    ...headlines.flatMap((lines) => [...lines, '']),
+    `Full tables, every round and charts: ${RESULTS_DIR.pathname}`,
+    `  (${requested.map((name) => `${name}.md`).join(', ')}, *.json, *.svg). This summary took ${seconds} s;`,
+    '  `npm run bench` runs every suite in full (~20 min), `node bench/run.js capacity` one of them.',
+  ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

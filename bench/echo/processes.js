@@ -81,25 +81,29 @@ export function openFileCount(pid) {
 
 /**
  * Starts `node [nodeArgs] script [args]` with stdout/stderr piped and an IPC channel. With openFiles, the
- * soft open-files limit is raised first (through bash; falls back to the hard limit if that is lower).
+ * soft open-files limit is raised first (through bash; falls back to the hard limit if that is lower); with
+ * cpu, the process is pinned to that core (through taskset, which execs it: the pid stays the same).
  * Returns a handle: { name, pid, request(), waitForLine(), stderrLines(), stop(), exited }.
  */
-export function startNode(name, script, args = [], { nodeArgs = [], env = {}, openFiles = 0 } = {}) {
-  installExitHook();
+export function startNode(name, script, args = [], { nodeArgs = [], env = {}, openFiles = 0, cpu } = {}) {
   const command = [...nodeArgs, script instanceof URL ? script.pathname : script, ...args];
-  const child =
-    openFiles > 0
-      ? spawn(
-          'bash',
-          [
-            '-c',
-            `ulimit -n ${openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`,
-            process.execPath,
-            ...command,
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env } },
-        )
-      : spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env } });
+  return startProcess(name, process.execPath, command, { env, openFiles, cpu, ipc: true });
+}
+
+/**
+ * Starts any program (a `bun` binary, say) the way startNode starts node: stdout/stderr piped, an IPC channel
+ * only when `ipc` (a program that does not speak Node's IPC must not get one), optionally pinned to a core
+ * and with a raised open-files limit. The handle's request() needs ipc.
+ */
+export function startProcess(name, program, args = [], { env = {}, openFiles = 0, cpu, ipc = false } = {}) {
+  installExitHook();
+  let argv = [program, ...args];
+  if (openFiles > 0) {
+    argv = ['bash', '-c', `ulimit -n ${openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, ...argv];
+  }
+  if (cpu !== undefined) argv = ['taskset', '-c', String(cpu), ...argv];
+  const stdio = ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
+  const child = spawn(argv[0], argv.slice(1), { stdio, env: { ...process.env, ...env } });
 
   const handle = new ChildHandle(name, child);
   live.add(handle);
@@ -196,6 +200,10 @@ class ChildHandle {
     return new Promise((resolve, reject) => {
       if (this.exitCode !== undefined) {
         reject(new Error(`bench: ${this.name} already exited (${this.exitCode}) ${this.stderrTail(5)}`));
+        return;
+      }
+      if (typeof this.process.send !== 'function') {
+        reject(new Error(`bench: ${this.name} was started without an IPC channel`));
         return;
       }
       const id = this.nextId++;

@@ -22,6 +22,12 @@ function nextTurn() {
 if (typeof process.send === 'function') {
   serveRequests({
     usage,
+    // Which codec backend answers in this process (our server only: it loads our codec; the same module
+    // instance as the server's, since both resolve to dist/). For the capacity sweep's per-backend rows.
+    async backend() {
+      const codec = await import('wasmsocket/codec');
+      return { active: codec.activeBackend(), requested: process.env.WASMSOCKET_BACKEND ?? 'auto' };
+    },
     // Two full collections with a turn of the event loop between them, so that objects freed by the first
     // one's weak callbacks and finalizers are gone too before the heap is read.
     async gc() {

@@ -19,9 +19,10 @@ export const SERVER_KINDS = {
 
 /**
  * Starts one server and waits for its listening line. Options: nodeArgs (e.g. --expose-gc, --cpu-prof),
- * openFiles (raise the open-files limit). Resolves with { kind, handle, url, pid }; the caller stops it.
+ * openFiles (raise the open-files limit), cpu (pin it to that core with taskset), env (more environment,
+ * e.g. WASMSOCKET_BACKEND for our server). Resolves with { kind, handle, url, pid }; the caller stops it.
  */
-export async function startEchoServer(kind, { nodeArgs = [], openFiles = 0 } = {}) {
+export async function startEchoServer(kind, { nodeArgs = [], openFiles = 0, cpu, env = {} } = {}) {
   const probe = ['--import', PROBE.href];
   const args = ['--host', '127.0.0.1', '--port', '0'];
   let handle;
@@ -33,14 +34,17 @@ export async function startEchoServer(kind, { nodeArgs = [], openFiles = 0 } = {
       {
         nodeArgs: [...nodeArgs, ...probe],
         openFiles,
+        cpu,
+        env,
       },
     );
   } else if (kind === 'ws' || kind === 'ws-js') {
     handle = startNode(SERVER_KINDS[kind].label, WS_SERVER, args, {
       nodeArgs: [...nodeArgs, ...probe],
       openFiles,
+      cpu,
       // ws reads WS_NO_BUFFER_UTIL at require time: set it for ws-js and make sure it is unset for ws.
-      env: { WS_NO_BUFFER_UTIL: kind === 'ws-js' ? '1' : '' },
+      env: { ...env, WS_NO_BUFFER_UTIL: kind === 'ws-js' ? '1' : '' },
     });
   } else {
     throw new Error(`bench: unknown server kind ${JSON.stringify(kind)}`);

@@ -2,15 +2,19 @@
 // logarithmic y axis (they span several decades), one line per series, the legend on the right.
 
 import { formatValue } from './format.js';
-import { element, PALETTE, round, svgDocument, text } from './svg.js';
+import { element, PALETTE, round, svgDocument, text, textWidth } from './svg.js';
 
-const WIDTH = 900;
 const HEIGHT = 480;
 const PLOT = { left: 70, right: 640, top: 50, bottom: 400 };
+/** The legend starts here; the chart grows to the right to fit its longest label. */
+const LEGEND_LEFT = 660;
 
 export function lineChart(result) {
+  const width = Math.ceil(
+    Math.max(900, LEGEND_LEFT + 32 + Math.max(0, ...result.series.map((s) => textWidth(s.label))) + 16),
+  );
   const all = result.series.flatMap((s) => s.values).filter((v) => typeof v === 'number' && v > 0);
-  if (all.length === 0) return svgDocument(WIDTH, HEIGHT, text(20, 30, `${result.title}: no data`));
+  if (all.length === 0) return svgDocument(width, HEIGHT, text(20, 30, `${result.title}: no data`));
   const lowDecade = Math.floor(Math.log10(Math.min(...all)));
   const highDecade = Math.max(lowDecade + 1, Math.ceil(Math.log10(Math.max(...all))));
   const x = (i) => PLOT.left + ((PLOT.right - PLOT.left) * i) / Math.max(1, result.cases.length - 1);
@@ -52,8 +56,17 @@ export function lineChart(result) {
       }
     }
     const legendY = PLOT.top + 8 + index * 20;
-    parts.push(element('line', { x1: 660, x2: 684, y1: legendY, y2: legendY, stroke: color, 'stroke-width': 3 }));
-    parts.push(text(692, legendY + 4, series.label));
+    parts.push(
+      element('line', {
+        x1: LEGEND_LEFT,
+        x2: LEGEND_LEFT + 24,
+        y1: legendY,
+        y2: legendY,
+        stroke: color,
+        'stroke-width': 3,
+      }),
+    );
+    parts.push(text(LEGEND_LEFT + 32, legendY + 4, series.label));
   });
-  return svgDocument(WIDTH, HEIGHT, parts.join('\n'));
+  return svgDocument(width, HEIGHT, parts.join('\n'));
 }

@@ -30,6 +30,7 @@ export async function runMeasure(suite, measure, progress) {
     better: measure.better ?? 'higher',
     caseLabel: measure.caseLabel,
     chart: measure.chart,
+    chartScale: measure.chartScale,
     cases: measure.cases.map(({ label, ...rest }) => ({ label, ...plain(rest) })),
     series: measure.series.map((s, i) => ({ id: s.id, label: s.label, values: values[i] })),
     ratios: measure.ratios,

@@ -31,3 +31,11 @@ export function svgDocument(width, height, body) {
     '</svg>\n',
   ].join('');
 }
+
+/**
+ * An estimate of how wide text is at this font size in sans-serif, generous enough that labels sized by it
+ * fit (average glyph ~0.55 em; capitals and digits are wider than that, so 0.6 em).
+ */
+export function textWidth(content, fontSize = 12) {
+  return String(content).length * fontSize * 0.6;
+}

@@ -1,0 +1,81 @@
+// What the size sweep says about the dispatcher: for each message size, which codec backend made our
+// server fastest end to end (MB/s, and CPU per MB, which other processes disturb less), how close `auto`
+// came to the best forced backend, and from which size WASM SIMD stays within 10 % of JS or ahead of it:
+// the evidence to set MASK_WASM_MIN_BYTES and SCAN_WASM_MIN_BYTES from (src/codec/dispatch.ts).
+
+import { MASK_WASM_MIN_BYTES, SCAN_WASM_MIN_BYTES } from '../../dist/src/codec/dispatch.js';
+import { formatBytes, formatRatio, formatValue } from '../lib/format.js';
+import { seriesById } from '../lib/result.js';
+import { SWEEP_BACKENDS } from './cases.js';
+
+/** 'auto' should never fall below this share of the best forced backend (the codec suite's rule too). */
+const TOLERANCE = 0.9;
+
+const FORCED = SWEEP_BACKENDS.filter((b) => b !== 'auto');
+
+function values(result, backend) {
+  return seriesById(result, `backend-${backend}`).values;
+}
+
+/**
+ * The smallest size from which `fast` is within TOLERANCE of `slow` (or better) at that size and at every
+ * larger one; null when it is not at the largest. lower: smaller values are better (CPU per MB).
+ */
+function crossover(result, fast, slow, lower) {
+  let index = null;
+  for (let i = result.cases.length - 1; i >= 0; i--) {
+    const ok = lower ? fast[i] <= slow[i] / TOLERANCE : fast[i] >= TOLERANCE * slow[i];
+    if (!(typeof fast[i] === 'number' && typeof slow[i] === 'number' && ok)) break;
+    index = i;
+  }
+  return index === null ? null : result.cases[index].size;
+}
+
+export function sweepMarkdown(results) {
+  const rate = results.find((r) => r.id === 'sweep-throughput');
+  const cpu = results.find((r) => r.id === 'sweep-cpu');
+  if (rate === undefined || cpu === undefined) return '';
+  const lines = [
+    '### Size sweep: which backend serves each size best, end to end',
+    '',
+    '| size | best forced (MB/s) | auto ÷ best forced, MB/s | best forced (CPU/MB) | auto ÷ best forced, CPU/MB | js ÷ wasm-simd, CPU/MB |',
+    '| :--- | :--- | ---: | :--- | ---: | ---: |',
+  ];
+  const below = [];
+  rate.cases.forEach((c, i) => {
+    const best = (result, lower) => {
+      const candidates = FORCED.map((b) => ({ b, v: values(result, b)[i] })).filter((x) => typeof x.v === 'number');
+      if (candidates.length === 0) return null;
+      return candidates.reduce((a, x) => ((lower ? x.v < a.v : x.v > a.v) ? x : a));
+    };
+    const bestRate = best(rate, false);
+    const bestCpu = best(cpu, true);
+    const autoRate = values(rate, 'auto')[i];
+    const autoCpu = values(cpu, 'auto')[i];
+    const rateRatio = bestRate === null || typeof autoRate !== 'number' ? null : autoRate / bestRate.v;
+    // For CPU (lower is better) the ratio is written so that > 1 means auto is better, like the rates.
+    const cpuRatio = bestCpu === null || typeof autoCpu !== 'number' ? null : bestCpu.v / autoCpu;
+    const js = values(cpu, 'js')[i];
+    const simd = values(cpu, 'wasm-simd')[i];
+    const jsOverSimd = typeof js === 'number' && typeof simd === 'number' ? simd / js : null;
+    if (rateRatio !== null && cpuRatio !== null && Math.max(rateRatio, cpuRatio) < TOLERANCE) below.push(c.label);
+    lines.push(
+      `| ${c.label} | ${bestRate === null ? '–' : `${bestRate.b} (${formatValue(bestRate.v)})`} | ${formatRatio(rateRatio)} | ` +
+        `${bestCpu === null ? '–' : `${bestCpu.b} (${formatValue(bestCpu.v)})`} | ${formatRatio(cpuRatio)} | ${formatRatio(jsOverSimd)} |`,
+    );
+  });
+  const simdFromRate = crossover(rate, values(rate, 'wasm-simd'), values(rate, 'js'), false);
+  const simdFromCpu = crossover(cpu, values(cpu, 'wasm-simd'), values(cpu, 'js'), true);
+  const size = (s) => (s === null ? 'not at the largest size' : `from ${formatBytes(s)}`);
+  lines.push(
+    '',
+    '- Ratios above 1 favour the first named (for CPU per MB: auto used less CPU per MB than the best forced backend; js ÷ wasm-simd > 1: JS used less).',
+    `- WASM SIMD within 10 % of JS or ahead, end to end: by MB/s ${size(simdFromRate)}, by CPU per MB ${size(simdFromCpu)} ` +
+      `(the build measured: MASK_WASM_MIN_BYTES ${formatBytes(MASK_WASM_MIN_BYTES)}, SCAN_WASM_MIN_BYTES ${formatBytes(SCAN_WASM_MIN_BYTES)}; ` +
+      'each socket read of a large message is one scan, so these sizes are chunk sizes as much as message sizes).',
+    below.length === 0
+      ? `- auto stayed within ${Math.round(100 * (1 - TOLERANCE))} % of the best forced backend at every size (by MB/s or by CPU per MB).`
+      : `- auto fell below ${formatRatio(TOLERANCE)} of the best forced backend by both measures at: ${below.join(', ')}.`,
+  );
+  return lines.join('\n');
+}
