@@ -79,9 +79,10 @@ if (summary) {
   const load = (values) => values.map((v) => v.toFixed(2)).join(' ');
   const busy = loadAtStart[0] > availableParallelism() / 2;
   const lines = [
-    `wasmsocket benchmark summary: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
-      `${availableParallelism()} cores`,
-    `${cpus()[0]?.model ?? 'unknown CPU'}`.slice(0, 100),
+    (
+      `wasmsocket benchmark summary: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
+      `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores`
+    ).slice(0, 100),
     `Load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end (1, 5, 15 min)` +
       (busy ? ': a busy machine,' : '.'),
     busy ? 'so figures are low and noisy; only ratios within this run mean much. Rerun when quiet.' : '',
@@ -89,7 +90,7 @@ if (summary) {
     ...headlines.flatMap((lines) => [...lines, '']),
     `Full tables, every round and charts: ${RESULTS_DIR.pathname}`,
     `  (${requested.map((name) => `${name}.md`).join(', ')}, *.json, *.svg). This summary took ${seconds} s;`,
-    '  `npm run bench` runs every suite in full (~20 min), `node bench/run.js capacity` one of them.',
+    '  `npm run bench` runs every suite in full (over a quarter of an hour); `node bench/run.js capacity`, one.',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -9,6 +9,7 @@ import { formatSpread, spreadOf } from '../echo/spread.js';
 import { spreadMeasure } from '../echo/spread-measure.js';
 import { formatRatio } from '../lib/format.js';
 import { ratioAt } from '../lib/result.js';
+import { verdict } from '../lib/verdict.js';
 import { BROADCAST_BUDGET, BROADCAST_SERIES, PAYLOAD_BYTES, runBroadcast } from './run-broadcast.js';
 
 let outcome = { runs: [], missing: [], receivers: {} };
@@ -149,10 +150,8 @@ function targetsMarkdown(results) {
   ]) {
     const found = speedUps(caseId);
     const top = found.length > 0 ? found.reduce((a, b) => (b.value > a.value ? b : a)) : null;
-    const verdict = top === null ? 'not measured' : top.value >= 2 ? `met (${top.label})` : 'missed';
-    rows.push(
-      `| broadcast to ${BROADCAST_BUDGET.connections} >= 2x ws loop: ${what} | ${listed(found)} | ${verdict} |`,
-    );
+    const text = top !== null && top.value >= 2 ? `met (${top.label})` : verdict(top?.value ?? null, 2);
+    rows.push(`| broadcast to ${BROADCAST_BUDGET.connections} >= 2x ws loop: ${what} | ${listed(found)} | ${text} |`);
   }
   const floor = SPEED_UPS.filter((r) => r.over === 'floor');
   const floorText = time.cases

@@ -90,6 +90,11 @@ async function echoSession(request) {
   const { host, port, connections, inFlight, size, binary, warmupMs, roundMs, serverPid, parse = false } = request;
   const rings = buildRings(distinctPayloads(ringCount(inFlight, size), size, binary), binary);
   const { send, sendFrameLength, count: ringLength } = rings;
+  if (inFlight >= ringLength) {
+    throw new RangeError(
+      `bench: ${inFlight} x ${size} B in flight do not fit the ${RING_BYTES_MAX} B ring; send fewer`,
+    );
+  }
   const errors = [];
   const note = (text) => {
     if (errors.length < ERRORS_KEPT) errors.push(text);
@@ -157,7 +162,8 @@ async function echoSession(request) {
       }
     };
     connection.onClose = () => {
-      if (closing) return;
+      // Closed by us: the session is over, or this connection received a wrong byte.
+      if (closing || state.dead) return;
       unexpectedCloses++;
       note(`connection ${index} closed by the server`);
       if (!sending) outstanding -= state.sent - state.stream.frames;
@@ -242,7 +248,7 @@ async function publishSession(request) {
   };
 
   const subscriberConnections = await openConnections(host, port, '/sub', subscribers, (connection, index) => {
-    const state = { stream: new ReplyStream(rings), parsed: parse ? new ParsedReplies(rings) : null };
+    const state = { stream: new ReplyStream(rings), parsed: parse ? new ParsedReplies(rings) : null, dead: false };
     states[index] = state;
     connection.onBytes = (buffer, start, end) => {
       if (closing) return;
@@ -251,6 +257,7 @@ async function publishSession(request) {
       if (got < 0) {
         mismatches++;
         note(`subscriber ${index}: ${state.stream.mismatch}`);
+        state.dead = true;
         connection.socket.destroy();
         return;
       }
@@ -269,7 +276,7 @@ async function publishSession(request) {
       }
     };
     connection.onClose = () => {
-      if (closing) return;
+      if (closing || state.dead) return;
       unexpectedCloses++;
       note(`subscriber ${index} closed by the server`);
     };

@@ -77,17 +77,20 @@ function endpoint(server) {
 }
 
 /**
- * Resolves with { sessions, failures, pinning, bun, serverCpus, generatorCpus }. sessions:
- * [{ caseId, seriesId, round, ...figures }]. budget: capacityBudget(); cases/series default to all.
+ * Resolves with { sessions, failures, pinning, bun, serverCpus, generatorCpus, plan }. sessions:
+ * [{ caseId, seriesId, round, ...figures }]. budget: capacityBudget(). cases (CAPACITY_CASES by default)
+ * and seriesIds (all of CAPACITY_SERIES by default) narrow the run, as the smoke test does.
  */
-export async function runCapacity(progress, budget, { cases, sweep = budget.sweep } = {}) {
+export async function runCapacity(progress, budget, { cases = CAPACITY_CASES, seriesIds, sweep = budget.sweep } = {}) {
   const pinning = choosePinning();
   const cpu = pinning.pinned ? pinning.server : undefined;
-  const bun = findBun((text) => progress.note(text));
+  const wanted = CAPACITY_SERIES.filter((s) => seriesIds === undefined || seriesIds.includes(s.id));
+  const bun = wanted.some((s) => s.id === 'bun')
+    ? findBun((text) => progress.note(text))
+    : { path: null, reason: 'not asked for' };
   if (bun.path === null) progress.note(`capacity: Bun rows left out: ${bun.reason}`);
-  const mainCases = cases ?? CAPACITY_CASES;
   const plan = [
-    ...mainCases.map((c) => ({ c, series: CAPACITY_SERIES.filter((s) => s.id !== 'bun' || bun.path !== null) })),
+    ...cases.map((c) => ({ c, series: wanted.filter((s) => s.id !== 'bun' || bun.path !== null) })),
     ...(sweep ? SWEEP_CASES.map((c) => ({ c, series: SWEEP_SERIES })) : []),
   ].map(({ c, series }) => ({ c, series: series.filter((s) => serverKey(c, s.id) !== null) }));
 

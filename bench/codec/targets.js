@@ -99,8 +99,8 @@ export function codecTargets(results) {
       const i = frames.cases.findIndex((c) => c.id === id);
       const views = ratioAt(frames, { of: 'views', over: 'ws' }, i);
       const copies = ratioAt(frames, { of: 'copies', over: 'ws' }, i);
-      rows.push({ label: `scanner views >= 3x ws Receiver, ${id}`, worst: { value: views, label: id }, goal: 3 });
-      rows.push({ label: `scanner copied >= 2x ws Receiver, ${id}`, worst: { value: copies, label: id }, goal: 2 });
+      rows.push({ label: `scanner views >= 3x ws Receiver, ${id}`, worst: { value: views, label: '' }, goal: 3 });
+      rows.push({ label: `scanner copied >= 2x ws Receiver, ${id}`, worst: { value: copies, label: '' }, goal: 2 });
     }
   }
   return rows.map((row) => ({ format: formatRatio, ...row }));

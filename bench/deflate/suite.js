@@ -12,6 +12,7 @@
 import { environment, environmentLine } from '../codec/environment.js';
 import { formatRatio, formatValue } from '../lib/format.js';
 import { ratioAt, seriesById } from '../lib/result.js';
+import { verdict } from '../lib/verdict.js';
 import { closeClients, echoThroughput, exchangeOnce, openClients, startServer } from './load.js';
 
 const KIB = 1024;
@@ -210,7 +211,7 @@ function targetsMarkdown(results) {
     const ratios = echo.cases.map((_, i) => ratioAt(echo, { of: id, over: 'ws' }, i));
     const worst = Math.min(...ratios);
     rows.push(
-      `| throughput >= 1.0x ws (${seriesById(echo, id).label}) | lowest ${formatRatio(worst)} | ${worst >= 1 ? 'met' : 'missed'} |`,
+      `| throughput >= 1.0x ws (${seriesById(echo, id).label}) | lowest ${formatRatio(worst)} | ${verdict(worst, 1)} |`,
     );
   }
   const memory = byId['idle-memory'];
@@ -219,7 +220,7 @@ function targetsMarkdown(results) {
   const sharedKib = seriesById(memory, 'ours-shared').values[defaults];
   const wsKib = seriesById(memory, 'ws').values[defaults];
   rows.push(
-    `| idle memory <= 0.5x ws in shared mode (defaults) | ${formatValue(sharedKib)} vs ${formatValue(wsKib)} KiB: ${formatRatio(shared)} | ${shared <= 0.5 ? 'met' : 'missed'} |`,
+    `| idle memory <= 0.5x ws in shared mode (defaults) | ${formatValue(sharedKib)} vs ${formatValue(wsKib)} KiB: ${formatRatio(shared)} | ${verdict(shared, 0.5, { lowerIsBetter: true })} |`,
   );
   return rows.join('\n');
 }

@@ -49,7 +49,7 @@ const SERVER_SERIES = PAIRINGS.filter((p) => !p.clientSide);
 
 const rateMeasure = spreadMeasure({
   id: 'echo-rate',
-  title: 'echoes per second, ws client',
+  title: 'echoes per second, ws client (client-bound)',
   unit: 'k msgs/s',
   divide: 1e3,
   caseLabel: 'messages',
@@ -71,7 +71,7 @@ const rateMeasure = spreadMeasure({
 
 const throughputMeasure = spreadMeasure({
   id: 'echo-throughput',
-  title: 'echoed payload bytes per second, ws client',
+  title: 'echoed payload bytes per second, ws client (client-bound)',
   unit: 'MB/s',
   caseLabel: 'messages',
   chart: 'lines',
@@ -157,7 +157,11 @@ function header() {
   const b = ECHO_BUDGET;
   const seconds = (sessionCount() * (b.warmupMs + b.roundMs + 300)) / 1000;
   return [
-    '## Echo benchmark',
+    '## Echo benchmark (client-bound: a second view)',
+    '',
+    'Every server here is driven by a client library (the ws client unless a row says otherwise), which tops ' +
+      'out near 100-150 k messages/s on one core: where the client is the bottleneck the servers look alike. ' +
+      "The servers' own capacity per core is the capacity suite's (bench/capacity, pipelined load generator).",
     '',
     environmentLine(),
     '',
@@ -175,7 +179,7 @@ function header() {
 
 export const suite = {
   name: 'echo',
-  title: 'echo servers end to end: wasmsocket serve against ws, over 127.0.0.1',
+  title: 'echo servers driven by the ws client (client-bound): wasmsocket serve against ws, over 127.0.0.1',
   environment,
   header,
   measures: [rateMeasure, throughputMeasure, serverCpuMeasure, clientRateMeasure, clientCpuMeasure],

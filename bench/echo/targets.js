@@ -3,6 +3,7 @@
 
 import { formatRatio, formatValue } from '../lib/format.js';
 import { ratioAt } from '../lib/result.js';
+import { verdict } from '../lib/verdict.js';
 import { ECHO_CASES, PAIRINGS } from './matrix.js';
 import { formatSpread, spreadOf } from './spread.js';
 
@@ -88,15 +89,15 @@ export function echoTargetsMarkdown(results) {
   const cpu = byId(results, 'echo-server-cpu');
   const clients = byId(results, 'echo-clients');
   const rows = [];
-  const verdict = (value, goal, stretch, lowerIsBetter) => {
+  const verdictOf = (value, goal, stretch, lowerIsBetter) => {
     if (value === null) return 'not measured';
     const meets = (g) => (lowerIsBetter ? value <= g : value >= g);
     if (stretch !== undefined && meets(stretch)) return 'met (stretch too)';
-    return meets(goal) ? 'met' : 'missed';
+    return verdict(value, goal, { lowerIsBetter });
   };
   const add = (target, found, goal, stretch, lowerIsBetter, extra = '') => {
     const text = found === null ? '–' : `${formatRatio(found.value)} (worst case: ${found.id})${extra}`;
-    rows.push(`| ${target} | ${text} | ${verdict(found?.value ?? null, goal, stretch, lowerIsBetter)} |`);
+    rows.push(`| ${target} | ${text} | ${verdictOf(found?.value ?? null, goal, stretch, lowerIsBetter)} |`);
   };
 
   const small = ['text-32-c1', 'text-32-c16', 'text-32-c64'];

@@ -7,6 +7,7 @@ import { formatSpread, spreadOf } from '../echo/spread.js';
 import { spreadMeasure } from '../echo/spread-measure.js';
 import { formatRatio, formatValue } from '../lib/format.js';
 import { ratioAt } from '../lib/result.js';
+import { verdict } from '../lib/verdict.js';
 import { MEMORY_BUDGET, MEMORY_SERVERS, runIdleConnections } from './idle-connections.js';
 
 const KIB = 1024;
@@ -82,7 +83,7 @@ function targetsMarkdown(results) {
   const rss = ratioAt(result, { of: 'ours', over: 'ws' }, 0);
   const totals = (kind) => spreadOf(rounds.filter((r) => r.kind === kind).map((r) => r.rssAfter));
   const total = totals('ours') !== null && totals('ws') !== null ? totals('ours').median / totals('ws').median : null;
-  const verdict = rss === null ? 'not measured' : rss <= 1 ? 'met' : 'missed';
+  const rssVerdict = verdict(rss, 1, { lowerIsBetter: true });
   return [
     '### Against the targets',
     '',
@@ -90,7 +91,7 @@ function targetsMarkdown(results) {
     '| :--- | :--- | :--- |',
     `| ${MEMORY_BUDGET.connections} idle connections: <= 1.0x ws resident memory (RSS added per connection) | ` +
       `${formatRatio(rss)} (ours ${formatSpread(spreadOf(rounds.filter((r) => r.kind === 'ours').map((r) => r.rssPerConnection)), KIB)} KiB, ` +
-      `ws ${formatSpread(spreadOf(rounds.filter((r) => r.kind === 'ws').map((r) => r.rssPerConnection)), KIB)} KiB) | ${verdict} |`,
+      `ws ${formatSpread(spreadOf(rounds.filter((r) => r.kind === 'ws').map((r) => r.rssPerConnection)), KIB)} KiB) | ${rssVerdict} |`,
     `| … whole-process RSS with the connections up, ours ÷ ws (reported) | ${formatRatio(total)} | – |`,
   ].join('\n');
 }
