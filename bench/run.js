@@ -83,14 +83,13 @@ if (summary) {
       `wasmsocket benchmark summary: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
       `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores`
     ).slice(0, 100),
-    `Load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end (1, 5, 15 min)` +
-      (busy ? ': a busy machine,' : '.'),
-    busy ? 'so figures are low and noisy; only ratios within this run mean much. Rerun when quiet.' : '',
+    `Load average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(loadavg())} at the end.`,
+    busy ? 'A busy (shared) machine: figures are low and noisy, only ratios within this run mean much.' : '',
     '',
     ...headlines.flatMap((lines) => [...lines, '']),
     `Full tables, every round and charts: ${RESULTS_DIR.pathname}`,
     `  (${requested.map((name) => `${name}.md`).join(', ')}, *.json, *.svg). This summary took ${seconds} s;`,
-    '  `npm run bench` runs every suite in full (over a quarter of an hour); `node bench/run.js capacity`, one.',
+    '  `npm run bench` runs every suite in full (over a quarter of an hour), `node bench/run.js NAME` one.',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -37,7 +37,8 @@ export function capacityHeadline(results, state) {
       ? `Capacity of one server core (servers pinned to core ${pinning.server}, load generator to core ${pinning.generator}):`
       : `Capacity per server (NOT pinned: ${pinning.reason}):`,
     '',
-    `${'case'.padEnd(LABEL_WIDTH)}${SHOWN.map((s) => pad(s.label, CELL_WIDTH)).join('')}` +
+    // Value cells end with '*' or a space (the generator flag): the headers leave the same column.
+    `${'case'.padEnd(LABEL_WIDTH)}${SHOWN.map((s) => pad(`${s.label} `, CELL_WIDTH)).join('')}` +
       `${pad('ours÷ws+bu', RATIO_WIDTH)}${pad('ours÷Bun', RATIO_WIDTH)}`,
   ];
   let busyMarked = false;

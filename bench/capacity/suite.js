@@ -164,8 +164,11 @@ function header() {
       'messages whose bytes the generator checked (bench/capacity/reply-stream.js). Servers: `wasmsocket serve` ' +
       '(dist/src/cli.js), ws 8 (bench/echo/ws-echo-server.js) with bufferutil and with WS_NO_BUFFER_UTIL=1, ' +
       "Bun's Bun.serve (bench/capacity/bun-server.js); publish: bench/capacity/publish-server.js and Bun's " +
-      'server.publish. Cases: ' +
-      `${CAPACITY_CASES.map((c) => `${c.label} = ${describeCase(c)}`).join('; ')}.` +
+      'server.publish. Cases are labelled size, type, connections x messages in flight per connection (a new ' +
+      'one sent for each one back); publish: ' +
+      `${CAPACITY_CASES.filter((c) => c.kind === 'publish')
+        .map(describeCase)
+        .join('; ')}, counted as deliveries.` +
       (b.sweep
         ? ` Size sweep: ${SWEEP_CASES.map((c) => `${c.label} x ${c.inFlight}`).join(', ')} in flight on 4 connections.`
         : ''),
