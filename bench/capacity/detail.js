@@ -3,11 +3,15 @@
 
 import { availableParallelism } from 'node:os';
 import { formatSpread, spreadOf } from '../echo/spread.js';
-import { formatValue } from '../lib/format.js';
 import { CAPACITY_CASES, CAPACITY_SERIES, SWEEP_CASES, SWEEP_SERIES } from './cases.js';
 
 /** A generator busier than this (CPU time over wall time, median of the rounds) may be the bottleneck. */
 export const GENERATOR_BUSY = 0.8;
+/**
+ * A server that used less of its core than this (median) was not saturated: its rate is not its capacity
+ * (other processes took the core, or the generator could not keep it busy); its CPU per message still holds.
+ */
+export const SERVER_SATURATED = 0.8;
 /** Other processes above this many cores during the rounds: the run was contended. */
 const CONTENDED_CORES = 0.2;
 
@@ -36,6 +40,29 @@ export function generatorBusy(sessions, caseId, seriesId) {
   return spread !== null && spread.median > GENERATOR_BUSY;
 }
 
+/** True when the server used less than SERVER_SATURATED of its core in this cell (median). */
+export function serverUnsaturated(sessions, caseId, seriesId) {
+  const spread = spreadOf(cellSessions(sessions, caseId, seriesId).map((x) => x.serverCores));
+  return spread !== null && spread.median < SERVER_SATURATED;
+}
+
+/** '*' when the generator was busy, else '~' when the server was not saturated, else ' '. */
+export function cellFlag(sessions, caseId, seriesId) {
+  if (generatorBusy(sessions, caseId, seriesId)) return '*';
+  return serverUnsaturated(sessions, caseId, seriesId) ? '~' : ' ';
+}
+
+/** 'case / server' for every cell whose server was below SERVER_SATURATED. */
+export function unsaturatedCells(sessions) {
+  const cells = [];
+  for (const c of ALL_CASES) {
+    for (const s of ALL_SERIES) {
+      if (serverUnsaturated(sessions, c.id, s.id)) cells.push(`${c.label} / ${s.label}`);
+    }
+  }
+  return cells;
+}
+
 const loadText = (values) => (values === null ? '–' : values.map((v) => v.toFixed(2)).join(' '));
 
 /** How the run was set up: pinning, Bun, load average, budget. */
@@ -62,8 +89,9 @@ export function setupLines(state) {
       (other !== null && other.median > CONTENDED_CORES
         ? ': a shared, busy machine, so rates are low and noisy; same-run ratios and CPU per message hold up better.'
         : '.'),
-    `- The load generator is flagged where its median CPU time was above ${Math.round(100 * GENERATOR_BUSY)} % of ` +
-      'the round: there it may be what limits the figure.',
+    `- Flags: "generator busy" where the load generator's median CPU time was above ${Math.round(100 * GENERATOR_BUSY)} % ` +
+      'of the round (it may be what limits the figure); "server not saturated" where the server used less than ' +
+      `${Math.round(100 * SERVER_SATURATED)} % of its core (its rate is then not its capacity; CPU per message still holds).`,
   ];
 }
 
@@ -77,7 +105,7 @@ export function capacityDetailMarkdown(sessions) {
       'write system calls of the server per message (/proc/<pid>/io): how many messages share one (– for ' +
       'Bun: its recv/send calls are not counted there).',
     '',
-    '| case | server | k msgs/s | MB/s | server CPU-µs/msg | server reads/msg | server writes/msg | server cores | generator cores | other cores | generator busy |',
+    '| case | server | k msgs/s | MB/s | server CPU-µs/msg | server reads/msg | server writes/msg | server cores | generator cores | other cores | flags |',
     '| :--- | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :--- |',
   ];
   for (const c of ALL_CASES) {
@@ -85,11 +113,14 @@ export function capacityDetailMarkdown(sessions) {
       const cell = cellSessions(sessions, c.id, s.id);
       if (cell.length === 0) continue;
       const f = (figure, divide = 1) => formatSpread(spreadOf(cell.map((x) => x[figure])), divide);
-      const busy = generatorBusy(sessions, c.id, s.id) ? `yes (> ${formatValue(GENERATOR_BUSY)})` : 'no';
+      const flags = [
+        ...(generatorBusy(sessions, c.id, s.id) ? ['generator busy'] : []),
+        ...(serverUnsaturated(sessions, c.id, s.id) ? ['server not saturated'] : []),
+      ];
       lines.push(
         `| ${c.label} | ${s.label} | ${f('messagesPerSecond', 1e3)} | ${f('megabytesPerSecond')} | ` +
           `${f('serverCpuUsPerMessage')} | ${f('serverReadsPerMessage')} | ${f('serverWritesPerMessage')} | ` +
-          `${f('serverCores')} | ${f('generatorCores')} | ${f('otherCores')} | ${busy} |`,
+          `${f('serverCores')} | ${f('generatorCores')} | ${f('otherCores')} | ${flags.join(', ') || '–'} |`,
       );
     }
   }

@@ -17,11 +17,11 @@
 //   connection (path /pub) and `subscribers` connections (path /sub); keeps `window` messages published
 //   and not yet delivered to every subscriber, counts checked deliveries at the subscribers.
 
-import { readFileSync } from 'node:fs';
 import { serveRequests, sleep } from '../echo/ipc-worker.js';
 import { machineBusyMicros, processCpuMicros, processSyscalls } from '../echo/processes.js';
 import { buildRings, clientCloseFrame, distinctPayloads } from './frames.js';
 import { ParsedReplies } from './parse-check.js';
+import { cpusAllowed } from './pinning.js';
 import { closeConnections, openConnections } from './raw-client.js';
 import { ReplyStream } from './reply-stream.js';
 
@@ -70,7 +70,7 @@ function endRound(start, serverPid) {
   };
 }
 
-/** Resolves when check() holds (polled each turn of the event loop... at most every ms) or after timeoutMs. */
+/** Resolves with check() once it holds (polled every millisecond) or once timeoutMs have passed. */
 function waitUntil(check, timeoutMs) {
   return new Promise((resolve) => {
     const deadline = Date.now() + timeoutMs;
@@ -80,10 +80,6 @@ function waitUntil(check, timeoutMs) {
     };
     poll();
   });
-}
-
-function cpusAllowed() {
-  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1] ?? 'unknown';
 }
 
 async function echoSession(request) {
@@ -203,7 +199,6 @@ async function echoSession(request) {
         ...(parsedMismatch > 0 ? [`${parsedMismatch} connection(s) where the parse count differs`] : []),
       ],
       ringLength,
-      generatorCpus: cpusAllowed(),
       errors,
     };
   } finally {
@@ -329,7 +324,6 @@ async function publishSession(request) {
         ...(parsedMismatch > 0 ? [`${parsedMismatch} subscriber(s) where the parse count differs`] : []),
       ],
       ringLength,
-      generatorCpus: cpusAllowed(),
       errors,
     };
   } finally {
@@ -346,5 +340,5 @@ async function publishSession(request) {
 serveRequests({
   echo: echoSession,
   publish: publishSession,
-  ready: () => ({ pid: process.pid, cpus: cpusAllowed() }),
+  ready: () => ({ pid: process.pid, cpus: cpusAllowed(process.pid) }),
 });

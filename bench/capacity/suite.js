@@ -15,7 +15,14 @@ import {
   SWEEP_CASES,
   SWEEP_SERIES,
 } from './cases.js';
-import { capacityDetailMarkdown, GENERATOR_BUSY, generatorBusyCells, setupLines } from './detail.js';
+import {
+  capacityDetailMarkdown,
+  GENERATOR_BUSY,
+  generatorBusyCells,
+  SERVER_SATURATED,
+  setupLines,
+  unsaturatedCells,
+} from './detail.js';
 import { capacityHeadline } from './headline.js';
 import { runCapacity } from './run-capacity.js';
 import { sweepMarkdown } from './sweep.js';
@@ -61,13 +68,25 @@ function roundsOf(figure) {
     (state.outcome?.sessions ?? []).filter((x) => x.caseId === c.id && x.seriesId === s.id).map((x) => x[figure]);
 }
 
-/** Notes under a main table: the anomalies (first table only) and the cells where the generator was busy. */
+/** Notes under a main table: the cells where the generator was busy, or the server not saturated. */
 function busyNotes() {
-  const cells = generatorBusyCells(state.outcome?.sessions ?? []);
-  if (cells.length === 0) return [];
+  const sessions = state.outcome?.sessions ?? [];
+  const busy = generatorBusyCells(sessions);
+  const unsaturated = unsaturatedCells(sessions);
   return [
-    `load generator above ${Math.round(100 * GENERATOR_BUSY)} % of its core (median) in: ${cells.join(', ')}: ` +
-      "there the figure may be the generator's limit, not the server's.",
+    ...(busy.length === 0
+      ? []
+      : [
+          `load generator above ${Math.round(100 * GENERATOR_BUSY)} % of its core (median) in: ${busy.join(', ')}: ` +
+            "there the figure may be the generator's limit, not the server's.",
+        ]),
+    ...(unsaturated.length === 0
+      ? []
+      : [
+          `server below ${Math.round(100 * SERVER_SATURATED)} % of its core (median) in: ${unsaturated.join(', ')}: ` +
+            'there the rate is not the capacity of a core (other processes took it, or the generator could not ' +
+            'keep up); CPU per message still compares.',
+        ]),
   ];
 }
 
@@ -81,10 +100,6 @@ const mainMeasure = (fields) =>
     ratios: CAPACITY_RATIOS,
     load,
     ...fields,
-    attach: (result) => {
-      result.notes.push(...busyNotes());
-      fields.attach?.(result);
-    },
   });
 
 const rateMeasure = mainMeasure({
@@ -96,6 +111,7 @@ const rateMeasure = mainMeasure({
   roundsOf: roundsOf('messagesPerSecond'),
   // Every session's figures go to the JSON once, with the first table.
   attach: (result) => {
+    result.notes.push(...busyNotes());
     result.sessions = state.outcome?.sessions ?? [];
     result.setup = state.outcome === null ? null : { ...state.outcome, sessions: undefined };
   },
@@ -186,7 +202,7 @@ export const suite = {
       setupLines(state).join('\n'),
       capacityDetailMarkdown(state.outcome?.sessions ?? []),
       ...(BUDGET.sweep ? [sweepMarkdown(results)] : []),
-      capacityTargetsMarkdown(results),
+      capacityTargetsMarkdown(results, state.outcome?.sessions ?? []),
     ].join('\n\n'),
   headline: (results) => capacityHeadline(results, state),
 };

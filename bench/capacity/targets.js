@@ -5,6 +5,7 @@
 import { formatRatio } from '../lib/format.js';
 import { ratioAt } from '../lib/result.js';
 import { verdict } from '../lib/verdict.js';
+import { cellFlag } from './detail.js';
 
 /** { id, label, metric (result id), of, over, goal, lower, cases } for every target. */
 export const CAPACITY_TARGETS = [
@@ -69,9 +70,15 @@ export const CAPACITY_TARGETS = [
   },
 ];
 
-/** Each target's ratio per case and its worst case: [{ target, perCase: [{ caseId, label, value }], worst }]. */
-export function evaluateTargets(results) {
+/**
+ * Each target's ratio per case and its worst case: [{ target, perCase: [{ caseId, label, value }], worst,
+ * flag }]. flag: '*' or '~' when a cell it reads was flagged (cellFlag: generator busy, server not saturated),
+ * so that a verdict taken from rates that were not capacities says so; ' ' otherwise.
+ */
+export function evaluateTargets(results, sessions = []) {
   return CAPACITY_TARGETS.map((target) => {
+    const flags = target.cases.flatMap((caseId) => ['ours', target.over].map((id) => cellFlag(sessions, caseId, id)));
+    const flag = flags.includes('*') ? '*' : flags.includes('~') ? '~' : ' ';
     const result = results.find((r) => r.id === target.metric);
     const perCase = target.cases.map((caseId) => {
       const i = result?.cases.findIndex((c) => c.id === caseId) ?? -1;
@@ -83,20 +90,35 @@ export function evaluateTargets(results) {
       measured.length === 0
         ? null
         : measured.reduce((a, x) => ((target.lower ? x.value > a.value : x.value < a.value) ? x : a));
-    return { target, perCase, worst };
+    return { target, perCase, worst, flag };
   });
 }
 
-export function capacityTargetsMarkdown(results) {
-  const rows = evaluateTargets(results).map(({ target, perCase, worst }) => {
+const FLAG_NOTES = {
+  '*': ' (the generator was busy in these cases: the rates may be its limit)',
+  '~': ' (a server was not saturated in these cases: rates are not capacities, the CPU column holds better)',
+  ' ': '',
+};
+
+export function capacityTargetsMarkdown(results, sessions = []) {
+  const cpu = results.find((r) => r.id === 'capacity-cpu');
+  const rows = evaluateTargets(results, sessions).map(({ target, perCase, worst, flag }) => {
     const measured = perCase.map((x) => `${x.label} ${formatRatio(x.value)}`).join(', ');
-    return `| ${target.label} | ${measured} | ${verdict(worst?.value ?? null, target.goal, { lowerIsBetter: target.lower })} |`;
+    // The other view of the same cases: server CPU per message, which other processes disturb less.
+    const cpuRatios = perCase
+      .map((x) => {
+        const i = cpu?.cases.findIndex((c) => c.id === x.caseId) ?? -1;
+        return formatRatio(i < 0 ? null : ratioAt(cpu, { of: 'ours', over: target.over }, i));
+      })
+      .join(', ');
+    const text = `${verdict(worst?.value ?? null, target.goal, { lowerIsBetter: target.lower })}${target.metric === 'capacity-cpu' ? '' : FLAG_NOTES[flag]}`;
+    return `| ${target.label} | ${measured} | ${text} | ${cpuRatios} |`;
   });
   return [
     '### Against the targets (issue 15; ours ÷ the other server, same run)',
     '',
-    '| target | this run | verdict (worst case) |',
-    '| :--- | :--- | :--- |',
+    '| target | this run | verdict (worst case) | server CPU per message, ours ÷ the other (same cases) |',
+    '| :--- | :--- | :--- | :--- |',
     ...rows,
   ].join('\n');
 }

@@ -29,8 +29,9 @@ export function formatValue(value) {
   return value.toPrecision(2);
 }
 
-/** A ratio as '1.23x'. */
+/** A ratio as '1.23x' (two significant digits below 0.1: '0.0046x', not '0.00x'). */
 export function formatRatio(ratio) {
   if (ratio === null || !Number.isFinite(ratio)) return '–';
+  if (ratio !== 0 && Math.abs(ratio) < 0.1) return `${ratio.toPrecision(2)}x`;
   return `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}x`;
 }
