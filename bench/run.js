@@ -89,7 +89,7 @@ if (summary) {
     ...headlines.flatMap((lines) => [...lines, '']),
     `Full tables, every round and charts: ${RESULTS_DIR.pathname}`,
     `  (${requested.map((name) => `${name}.md`).join(', ')}, *.json, *.svg). This summary took ${seconds} s.`,
-    '`npm run bench` runs every suite in full (over a quarter of an hour): bench/README.md says how.',
+    '`npm run bench` runs every suite in full (about a quarter of an hour): bench/README.md says how.',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '');
   process.stdout.write(`${lines.join('\n')}\n`);
 }
