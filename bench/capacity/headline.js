@@ -81,11 +81,14 @@ export function capacityHeadline(results, state) {
   }
   if (bun.path === null) lines.push(`Bun.serve not measured: ${bun.reason}.`.slice(0, 100));
   lines.push('', `Targets (issue 15), worst case of each; ${loadText()}:`);
+  let marked = false;
   for (const { target, worst, flag } of evaluateTargets(results, sessions)) {
     const text = verdict(worst?.value ?? null, target.goal, { lowerIsBetter: target.lower, short: true });
     // A verdict on rates that were not capacities carries the cells' flag; CPU per message needs none.
     const mark = target.metric === 'capacity-cpu' ? '' : flag.trim();
+    marked ||= mark !== '';
     lines.push(`  ${target.label}: ${text}${mark === '' ? '' : ` ${mark}`}`.slice(0, 100));
   }
+  if (marked) lines.push('  (~ or *: judged on rates that were not capacities; the CPU/msg ratios above hold better.)');
   return lines;
 }

@@ -23,7 +23,8 @@ export function verdict(value, goal, { lowerIsBetter = false, format = formatRat
   if (value === null || value === undefined || !Number.isFinite(value)) return 'not measured';
   const met = lowerIsBetter ? value <= goal : value >= goal;
   if (met) return short ? `met (${format(value)})` : 'met';
-  const by = Math.round(100 * (lowerIsBetter ? value / goal - 1 : 1 - value / goal));
+  const shortfall = 100 * (lowerIsBetter ? value / goal - 1 : 1 - value / goal);
+  const by = shortfall < 1 ? shortfall.toFixed(1) : Math.round(shortfall);
   if (short) return `missed by ${by} % (${format(value)}; load ${loadavg()[0].toFixed(2)})`;
   const sign = lowerIsBetter ? '<=' : '>=';
   const busy = machineBusy() ? ', machine busy' : '';
