@@ -29,6 +29,11 @@ export interface Channel {
   readonly extensions: string;
   /** Message bytes given to send() and not yet handed to the network. */
   readonly bufferedAmount: number;
+  /**
+   * A close frame has been sent or received: no data frame may follow it (RFC 6455 section 5.5.1), so
+   * a send from now on would fail. The closing handshake may still be under way.
+   */
+  readonly closingStarted: boolean;
   /** Starts delivering events (messages that arrived before are delivered now). */
   start(events: ChannelEvents): void;
   /**

@@ -62,6 +62,9 @@ function bytesOf(data: unknown): Uint8Array {
 
 const textDecoder = new TextDecoder();
 
+/** ws's readyState for an open connection (WebSocket.OPEN). */
+const OPEN = 1;
+
 export class NodeWebSocketChannel implements Channel {
   private readonly ws: NodeWebSocketLike;
   private events: ChannelEvents | null = null;
@@ -84,6 +87,11 @@ export class NodeWebSocketChannel implements Channel {
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
+  }
+
+  get closingStarted(): boolean {
+    // ws's readyState: CLOSING (2) once a close frame went either way, CLOSED (3) at the end.
+    return this.ws.readyState !== OPEN;
   }
 
   start(events: ChannelEvents): void {

@@ -80,6 +80,10 @@ export class StreamSession implements Channel {
     );
   }
 
+  get closingStarted(): boolean {
+    return this.finished || this.connection.readyState !== ReadyState.OPEN;
+  }
+
   start(events: ChannelEvents): void {
     if (this.events !== null) return;
     this.events = events;

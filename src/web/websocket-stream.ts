@@ -231,7 +231,7 @@ export class WebSocketStream {
           end.error,
         );
     inbound.ended(end, error);
-    outbound.ended(error);
+    outbound.ended(end.wasClean, error);
     if (end.wasClean) this.closedDeferred.resolve({ closeCode: end.code, reason: end.reason });
     else this.closedDeferred.reject(error);
   }
