@@ -1,6 +1,7 @@
 // wasmsocket/web in Deno (the npm `deno` package's binary): the client scenario against our Node server
 // and a ws-package server, from the built package bundled with the "deno" export condition, run as a
-// child process with --allow-net and read access to its own directory (the codec reads its .wasm).
+// child process with --allow-net and no read access: the codec's Deno loader imports its .wasm files as
+// modules, so the scenario must report the wasm-simd backend without --allow-read.
 // The test runs the binary that `npm install deno@2.9.6` put in node_modules, from the registry.
 // Needs `npm run build` first.
 
@@ -52,7 +53,8 @@ it(
       target: 'es2022',
       conditions: ['deno', 'import'],
       mainFields: ['module', 'main'],
-      external: ['node:*'],
+      // The Deno loader's .wasm imports stay imports, as Deno loads them (../build/ beside bundle/).
+      external: ['node:*', '*.wasm'],
       // The repository's tsconfig maps '#wasm-loader' and 'wasmsocket/codec' to sources for type-checking.
       tsconfigRaw: {},
       metafile: true,
@@ -62,7 +64,8 @@ it(
     expect(inputs).toContain('dist/src/web/index.js');
     expect(inputs).toContain('dist/src/web/connect-deno.js');
     expect(inputs.filter((input) => input.startsWith('src/') || input.startsWith('dist/src/node/'))).toEqual([]);
-    // The bundle sits in bundle/, and the codec's loader looks for ../build/*.wasm beside it, as in dist/.
+    expect(inputs).toContain('dist/bindings/load.deno.js');
+    // The bundle sits in bundle/, and the codec's loader imports ../build/*.wasm beside it, as in dist/.
     mkdirSync(join(directory, 'bundle'));
     mkdirSync(join(directory, 'build'));
     writeFileSync(join(directory, 'bundle', 'client.js'), result.outputFiles[0].text);
@@ -75,7 +78,6 @@ it(
       [
         'run',
         '--allow-net=127.0.0.1',
-        `--allow-read=${directory}`,
         // The codec reads WASMSOCKET_BACKEND through process.env, which Deno refuses (throws) without this.
         '--allow-env=WASMSOCKET_BACKEND',
         'bundle/client.js',
