@@ -1,7 +1,8 @@
 // Builds the package: both WebAssembly builds (asconfig.json targets "simd" and "scalar") into build/,
 // a copy of them into dist/build/ (where the compiled loaders in dist/bindings/ look for them, at the same
 // relative path as the sources in bindings/ find build/), then the TypeScript into dist/.
-// Run by `npm run build` and by `prepare`, so `npm ci` leaves a built package.
+// Run by `npm run build`, `npm test`, `npm start` and `prepack` (so `npm pack` and `npm publish` pack a
+// fresh build). Never at install time: a consumer of the tarball gets dist/ as packed and runs nothing.
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';

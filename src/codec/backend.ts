@@ -6,7 +6,7 @@
 // machine (see the comments at each threshold). The environment variable WASMSOCKET_BACKEND, where there
 // is a `process.env`, sets the starting choice; setBackend changes it.
 
-import { instantiateKernels, whenInstantiated } from '#wasm-loader';
+import { instantiateKernels, loadKernels, whenInstantiated } from '#wasm-loader';
 import type { WasmVariant } from '../../bindings/exports.js';
 import { WasmKernels } from '../../bindings/kernels.js';
 
@@ -55,7 +55,8 @@ function select(name: BackendName): boolean {
 
 /**
  * Chooses the backend. Throws a RangeError for an unknown name, and an Error when a WASM build is forced
- * where it cannot load (no WebAssembly, no SIMD, or, in a browser, not loaded yet: await `ready` first).
+ * where it cannot load (no WebAssembly, no SIMD, or, in a browser, not loaded yet: await `ready` first, or
+ * `prepareBackend(name)` for a build other than the one `auto` uses).
  */
 export function setBackend(name: BackendName): void {
   if (!BACKEND_NAMES.includes(name)) {
@@ -121,3 +122,17 @@ export const ready: Promise<void> = whenInstantiated.then(() => {
   }
   if (!select(selection.requested)) select('auto');
 });
+
+/**
+ * Makes `name` selectable with setBackend, and resolves when it is. Browsers fetch only the build `auto`
+ * uses (SIMD where the engine has it); forcing the other one ('wasm' on a SIMD engine) fetches it here.
+ * Elsewhere every build is loaded with the module and this resolves at once. Does not change the backend.
+ */
+export async function prepareBackend(name: BackendName): Promise<void> {
+  if (!BACKEND_NAMES.includes(name)) {
+    throw new RangeError(`wasmsocket: unknown backend ${JSON.stringify(name)}; use one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  await ready;
+  if (name === 'wasm') await loadKernels('scalar');
+  else if (name === 'wasm-simd') await loadKernels('simd');
+}

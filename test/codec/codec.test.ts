@@ -1,8 +1,8 @@
 // The codec checks, once per backend. In the browser project the WASM builds arrive asynchronously:
-// `ready` resolves when they are in place.
+// prepareBackend resolves when the one a backend needs is in place.
 
 import { beforeAll, beforeEach, describe, it } from 'vitest';
-import { ready, setBackend } from 'wasmsocket/codec';
+import { prepareBackend, setBackend } from 'wasmsocket/codec';
 import type { Backend } from '../support/check.ts';
 import { codecChecks } from './checks/index.ts';
 
@@ -11,7 +11,8 @@ const backends: Backend[] = ['js', 'wasm', 'wasm-simd'];
 for (const backend of backends) {
   describe(`codec on ${backend}`, () => {
     beforeAll(async () => {
-      await ready;
+      // In a browser only the build `auto` uses is fetched by itself; the scalar one is fetched here.
+      await prepareBackend(backend);
     });
     beforeEach(() => {
       setBackend(backend);

@@ -5,7 +5,7 @@
 //
 // npm installs the tarball with --offline: wasmsocket has no runtime dependencies, so nothing needs the
 // network. `npm pack --ignore-scripts` packs the dist/ already built (`npm test` builds first) instead of
-// running the "prepare" build again while other tests read dist/.
+// running the "prepack" build again while other tests read dist/.
 
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -6,9 +6,9 @@
 
 import { isUtf8 } from 'node:buffer';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright';
@@ -123,6 +123,22 @@ describe('the tarball', () => {
     expect(paths.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
   });
 
+  it('ships source maps only with their sources inside (the TypeScript sources are not in the tarball)', () => {
+    const maps = project.packedFiles.map((file) => file.path).filter((path) => path.endsWith('.map'));
+    const unresolved: string[] = [];
+    for (const path of maps) {
+      const map = JSON.parse(readFileSync(installed(path), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: unknown[];
+      };
+      map.sources.forEach((source, index) => {
+        const shipped = existsSync(join(dirname(installed(path)), source));
+        if (!shipped && typeof map.sourcesContent?.[index] !== 'string') unresolved.push(`${path} -> ${source}`);
+      });
+    }
+    expect(unresolved).toEqual([]);
+  });
+
   it('holds every file that package.json "exports", "imports", "main", "types" and "bin" name', () => {
     const manifest = requireFromRepo(installed('package.json')) as Record<string, unknown>;
     const targets = new Set<string>();
@@ -144,8 +160,15 @@ describe('the tarball', () => {
 
   it('installs offline with no dependencies, no install scripts run, and the CLI linked', async () => {
     expect(project.installOutput).not.toMatch(/npm (error|ERR!)/);
-    const manifest = requireFromRepo(installed('package.json')) as { dependencies?: object };
+    // npm 11 warns about every install-time script it finds (a `prepare` build included): there is none.
+    expect(project.installOutput).not.toMatch(/install-scripts|prepare/);
+    const manifest = requireFromRepo(installed('package.json')) as {
+      dependencies?: object;
+      scripts?: Record<string, string>;
+    };
     expect(manifest.dependencies ?? {}).toEqual({});
+    const installTime = ['preinstall', 'install', 'postinstall', 'prepare'];
+    expect(Object.keys(manifest.scripts ?? {}).filter((name) => installTime.includes(name))).toEqual([]);
     const { stdout } = await runFile(join(project.dir, 'node_modules', '.bin', 'wasmsocket'), ['--help'], {
       timeout: SCRIPT_TIMEOUT_MS,
     });
@@ -299,6 +322,8 @@ describe("a Vite-built page importing 'wasmsocket/codec', in headless Chromium",
   let built: { files: string[] };
   let report: ProbeReport;
   let requests: { path: string; status: number }[];
+  /** Each WebAssembly compile the page started (a fetched or inlined .wasm), by the API called. */
+  let compiles: string[];
   let browser: Browser | undefined;
 
   beforeAll(async () => {
@@ -309,8 +334,23 @@ describe("a Vite-built page importing 'wasmsocket/codec', in headless Chromium",
     try {
       browser = await launchChromium();
       const page = await browser.newPage();
+      // Vite inlines assets under 4 KiB (the scalar build is 2.7 KiB) as data: URLs, which reach no
+      // server: count compilations in the page instead, before any of its scripts runs.
+      await page.addInitScript(() => {
+        const calls: string[] = [];
+        (window as unknown as { wasmCompiles: string[] }).wasmCompiles = calls;
+        const api = WebAssembly as unknown as Record<string, (...args: unknown[]) => unknown>;
+        for (const name of ['instantiateStreaming', 'instantiate', 'compileStreaming', 'compile']) {
+          const original = api[name];
+          api[name] = function (this: unknown, ...args: unknown[]) {
+            calls.push(name);
+            return original.apply(this, args);
+          };
+        }
+      });
       await page.goto(server.url, { timeout: PAGE_TIMEOUT_MS });
       report = (await page.evaluate('window.codecProbe')) as ProbeReport;
+      compiles = (await page.evaluate('window.wasmCompiles')) as string[];
       requests = server.requests;
     } finally {
       await browser?.close();
@@ -318,10 +358,15 @@ describe("a Vite-built page importing 'wasmsocket/codec', in headless Chromium",
     }
   }, SETUP_TIMEOUT_MS);
 
-  it('emits the SIMD .wasm as an asset and the page fetches it', () => {
+  it('emits the SIMD .wasm as an asset and the page fetches it, and only it', () => {
     const wasmAssets = built.files.filter((file) => /^assets\/wasmsocket\.simd-[\w-]+\.wasm$/.test(file));
     expect(wasmAssets).toHaveLength(1);
     expect(requests).toContainEqual({ path: `/${wasmAssets[0]}`, status: 200 });
+    // The scalar build is an asset too (prepareBackend('wasm') may fetch it), but Chromium has SIMD.
+    expect(requests.filter((request) => request.path.endsWith('.wasm'))).toEqual([
+      { path: `/${wasmAssets[0]}`, status: 200 },
+    ]);
+    expect(compiles).toEqual(['instantiateStreaming']);
   });
 
   it('answers from wasm-simd once `ready` resolves, with correct masks and UTF-8 verdicts', () => {
