@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from '../../src/index.ts';
 import { launchChromium } from '../support/browser.ts';
+import { systemProgram } from '../support/system-programs.ts';
 import { LARGE_MESSAGE_BYTES, listenOnLoopback, patternBytes, sha256Hex, within } from './waits.ts';
 
 /** What the page reports about a close event. */
@@ -79,7 +80,11 @@ let origin: string;
 const connections: ServerSide[] = [];
 const offeredProtocols: string[][] = [];
 
+/** Without Chromium these tests are skipped (vitest.config.ts says so in one line), or fail under CI. */
+const chromium = systemProgram('chromium');
+
 beforeAll(async () => {
+  if (!chromium.available) return;
   httpServer = createServer((request, response) => {
     if (request.url === '/') {
       response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
@@ -146,7 +151,7 @@ function lastConnection(): ServerSide {
   return connections[connections.length - 1];
 }
 
-describe('Chromium page talking to our WebSocketServer', () => {
+describe.skipIf(!chromium.available)('Chromium page talking to our WebSocketServer', () => {
   it('echoes text and binary (ArrayBuffer) messages', async () => {
     const result = await inPage(
       'the echo in the page',
@@ -272,7 +277,7 @@ describe('Chromium page talking to our WebSocketServer', () => {
   });
 });
 
-describe('Chromium page talking to our WebSocketServer with permessage-deflate on', () => {
+describe.skipIf(!chromium.available)('Chromium page talking to our WebSocketServer with permessage-deflate on', () => {
   let deflateServer: Server;
   let deflateWss: WebSocketServer;
   let deflateUrl: string;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from '../../src/index.ts';
 import { type PythonProcess, runPythonForJson, startPython, stopPythonProcesses } from '../support/python.ts';
+import { systemProgram } from '../support/system-programs.ts';
 import { LARGE_MESSAGE_BYTES, nextEvent, patternBytes, sha256Hex, WAIT_MS, within } from './waits.ts';
 
 const CLIENT_SCRIPT = fileURLToPath(new URL('./python/client.py', import.meta.url));
@@ -96,7 +97,10 @@ async function startOurServer(options: { perMessageDeflate?: boolean }) {
   return { server, url, connections, stop };
 }
 
-describe.each([
+/** Without Python's websockets these tests are skipped (vitest.config.ts says so), or fail under CI. */
+const python = systemProgram('python3-websockets');
+
+describe.skipIf(!python.available).each([
   { name: 'without compression', perMessageDeflate: false, extensions: [] },
   { name: 'with permessage-deflate', perMessageDeflate: true, extensions: ['permessage-deflate'] },
 ])('Python websockets client talking to our server, $name', ({ perMessageDeflate, extensions }) => {
@@ -156,7 +160,7 @@ describe.each([
   });
 });
 
-describe('our client talking to a Python websockets server', () => {
+describe.skipIf(!python.available)('our client talking to a Python websockets server', () => {
   let python: PythonProcess;
   let url: string;
   /** Our clients, terminated after each test whatever happened. */

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { systemProgram } from '../support/system-programs.ts';
 import { bundleWorker, fetchFromWorkerd, startWorkerd, type WorkerBundle } from '../support/workerd.ts';
 import { type ConsumerProject, createConsumerProject, REPO_ROOT, runNodeScript } from './consumer-project.ts';
 import { serveDirectory } from './static-server.ts';
@@ -318,61 +319,64 @@ export const c: number = WebSocketStream;
   });
 });
 
-describe("a Vite-built page importing 'wasmsocket/codec', in headless Chromium", () => {
-  let built: { files: string[] };
-  let report: ProbeReport;
-  let requests: { path: string; status: number }[];
-  /** Each WebAssembly compile the page started (a fetched or inlined .wasm), by the API called. */
-  let compiles: string[];
-  let browser: Browser | undefined;
+describe.skipIf(!systemProgram('chromium').available)(
+  "a Vite-built page importing 'wasmsocket/codec', in headless Chromium",
+  () => {
+    let built: { files: string[] };
+    let report: ProbeReport;
+    let requests: { path: string; status: number }[];
+    /** Each WebAssembly compile the page started (a fetched or inlined .wasm), by the API called. */
+    let compiles: string[];
+    let browser: Browser | undefined;
 
-  beforeAll(async () => {
-    const viteUrl = pathToFileURL(requireFromRepo.resolve('vite')).href;
-    const outDir = join(project.root, 'vite-dist');
-    built = await runNodeScript<{ files: string[] }>(project, ['vite-build.mjs', viteUrl, outDir], SCRIPT_TIMEOUT_MS);
-    const server = await serveDirectory(outDir);
-    try {
-      browser = await launchChromium();
-      const page = await browser.newPage();
-      // Vite inlines assets under 4 KiB (the scalar build is 2.7 KiB) as data: URLs, which reach no
-      // server: count compilations in the page instead, before any of its scripts runs.
-      await page.addInitScript(() => {
-        const calls: string[] = [];
-        (window as unknown as { wasmCompiles: string[] }).wasmCompiles = calls;
-        const api = WebAssembly as unknown as Record<string, (...args: unknown[]) => unknown>;
-        for (const name of ['instantiateStreaming', 'instantiate', 'compileStreaming', 'compile']) {
-          const original = api[name];
-          api[name] = function (this: unknown, ...args: unknown[]) {
-            calls.push(name);
-            return original.apply(this, args);
-          };
-        }
-      });
-      await page.goto(server.url, { timeout: PAGE_TIMEOUT_MS });
-      report = (await page.evaluate('window.codecProbe')) as ProbeReport;
-      compiles = (await page.evaluate('window.wasmCompiles')) as string[];
-      requests = server.requests;
-    } finally {
-      await browser?.close();
-      await server.close();
-    }
-  }, SETUP_TIMEOUT_MS);
+    beforeAll(async () => {
+      const viteUrl = pathToFileURL(requireFromRepo.resolve('vite')).href;
+      const outDir = join(project.root, 'vite-dist');
+      built = await runNodeScript<{ files: string[] }>(project, ['vite-build.mjs', viteUrl, outDir], SCRIPT_TIMEOUT_MS);
+      const server = await serveDirectory(outDir);
+      try {
+        browser = await launchChromium();
+        const page = await browser.newPage();
+        // Vite inlines assets under 4 KiB (the scalar build is 2.7 KiB) as data: URLs, which reach no
+        // server: count compilations in the page instead, before any of its scripts runs.
+        await page.addInitScript(() => {
+          const calls: string[] = [];
+          (window as unknown as { wasmCompiles: string[] }).wasmCompiles = calls;
+          const api = WebAssembly as unknown as Record<string, (...args: unknown[]) => unknown>;
+          for (const name of ['instantiateStreaming', 'instantiate', 'compileStreaming', 'compile']) {
+            const original = api[name];
+            api[name] = function (this: unknown, ...args: unknown[]) {
+              calls.push(name);
+              return original.apply(this, args);
+            };
+          }
+        });
+        await page.goto(server.url, { timeout: PAGE_TIMEOUT_MS });
+        report = (await page.evaluate('window.codecProbe')) as ProbeReport;
+        compiles = (await page.evaluate('window.wasmCompiles')) as string[];
+        requests = server.requests;
+      } finally {
+        await browser?.close();
+        await server.close();
+      }
+    }, SETUP_TIMEOUT_MS);
 
-  it('emits the SIMD .wasm as an asset and the page fetches it, and only it', () => {
-    const wasmAssets = built.files.filter((file) => /^assets\/wasmsocket\.simd-[\w-]+\.wasm$/.test(file));
-    expect(wasmAssets).toHaveLength(1);
-    expect(requests).toContainEqual({ path: `/${wasmAssets[0]}`, status: 200 });
-    // The scalar build is an asset too (prepareBackend('wasm') may fetch it), but Chromium has SIMD.
-    expect(requests.filter((request) => request.path.endsWith('.wasm'))).toEqual([
-      { path: `/${wasmAssets[0]}`, status: 200 },
-    ]);
-    expect(compiles).toEqual(['instantiateStreaming']);
-  });
+    it('emits the SIMD .wasm as an asset and the page fetches it, and only it', () => {
+      const wasmAssets = built.files.filter((file) => /^assets\/wasmsocket\.simd-[\w-]+\.wasm$/.test(file));
+      expect(wasmAssets).toHaveLength(1);
+      expect(requests).toContainEqual({ path: `/${wasmAssets[0]}`, status: 200 });
+      // The scalar build is an asset too (prepareBackend('wasm') may fetch it), but Chromium has SIMD.
+      expect(requests.filter((request) => request.path.endsWith('.wasm'))).toEqual([
+        { path: `/${wasmAssets[0]}`, status: 200 },
+      ]);
+      expect(compiles).toEqual(['instantiateStreaming']);
+    });
 
-  it('answers from wasm-simd once `ready` resolves, with correct masks and UTF-8 verdicts', () => {
-    expectProbeCorrect(report, 'Chromium');
-  });
-});
+    it('answers from wasm-simd once `ready` resolves, with correct masks and UTF-8 verdicts', () => {
+      expectProbeCorrect(report, 'Chromium');
+    });
+  },
+);
 
 describe('a Worker bundled from the installed package, in workerd', () => {
   let bundle: WorkerBundle;
