@@ -1,8 +1,8 @@
 // The benchmark runner: `npm run bench` runs every suite; `node bench/run.js codec` runs the named ones;
-// `npm start` runs the summary (see --summary below). Needs the built package (`npm run build`): the suites
-// import dist/ through the package's own name. For each suite it prints one Markdown table per measure to
-// stdout, shows progress on stderr, and writes <suite>.md, <suite>.json and one SVG chart per measure to
-// bench/results/.
+// `npm start` runs the summary (see --summary below). Needs the built package (`npm start` and
+// `npm run bench` build it first): the suites import dist/ through the package's own name. For each suite it
+// prints one Markdown table per measure to stdout, shows progress on stderr, and writes <suite>.md,
+// <suite>.json and one SVG chart per measure to bench/results/.
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -11,7 +11,7 @@ import { sinkValue } from './lib/measure.js';
 import { createProgress } from './lib/progress.js';
 import { runMeasure } from './lib/run-measure.js';
 import { RESULTS_DIR, writeResults } from './lib/write-results.js';
-import { SUITES } from './suites.js';
+import { SUITES, SUMMARY_SUITES } from './suites.js';
 
 if (!existsSync(new URL('../dist/src/codec/index.js', import.meta.url))) {
   process.stderr.write('bench: dist/ is missing; run `npm run build` first\n');
@@ -29,7 +29,7 @@ if (summary) {
   process.env.BENCH_CAPACITY_WARMUP_MS ??= '250';
   process.env.BENCH_CAPACITY_SWEEP ??= '0';
 }
-const requested = summary ? ['codec', 'capacity'] : process.argv.slice(2);
+const requested = summary ? SUMMARY_SUITES : process.argv.slice(2);
 const unknown = requested.filter((name) => !(name in SUITES));
 if (unknown.length > 0) {
   process.stderr.write(`bench: unknown suite ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}\n`);

@@ -12,3 +12,9 @@ export const SUITES = {
   broadcast: () => import('./broadcast/suite.js'),
   pubsub: () => import('./pubsub/suite.js'),
 };
+
+/**
+ * What `npm start` (bench/run.js --summary) runs: the codec suite's masking and frame measures and a short
+ * capacity run (three rounds of 500 ms per server, no size sweep).
+ */
+export const SUMMARY_SUITES = ['codec', 'capacity'];
