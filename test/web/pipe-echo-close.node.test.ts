@@ -160,6 +160,8 @@ describe('WebSocketStream.from(ws): the documented pipeTo echo on our server', (
     const pipe = await within(record.pipe, 'the pipe to settle');
     expect(pipe.resolved).toBe(false);
     expect((pipe as { error: WebSocketError }).error.closeCode).toBe(1006);
+    // What failed travels as the cause: the protocol error, with the code the client was sent.
+    expect((pipe as { error: WebSocketError }).error.cause).toMatchObject({ closeCode: 1002 });
   });
 });
 
@@ -239,5 +241,6 @@ describe("src/web's WebSocketStream client: a pipeTo echo", () => {
     const pipe = await within(settle(readable.pipeTo(writable)), 'the pipe');
     expect(pipe.resolved).toBe(false);
     expect((pipe as { error: WebSocketError }).error.closeCode).toBe(1006);
+    expect((pipe as { error: WebSocketError }).error.cause).toMatchObject({ closeCode: 1002 });
   });
 });
