@@ -113,7 +113,7 @@ const fromEnvironment = backendFromEnvironment();
 const environmentPending = !select(fromEnvironment);
 if (environmentPending) select('auto');
 
-/** Resolves when every WASM build this runtime can run has loaded (at once outside browsers). */
+/** Resolves when the WASM build `auto` uses has loaded (at once outside browsers, which fetch only that one). */
 export const ready: Promise<void> = whenInstantiated.then(() => {
   // The environment's choice, unless setBackend has made another since.
   if (environmentPending && selection.requested === 'auto') {
