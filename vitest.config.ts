@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.ts';
-import { checkSystemPrograms, inCi, SYSTEM_PROGRAMS_ENV, skipLine } from './test/support/system-programs.ts';
+import {
+  checkSystemPrograms,
+  inCi,
+  requiredLine,
+  SYSTEM_PROGRAMS_ENV,
+  skipLine,
+} from './test/support/system-programs.ts';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -17,7 +23,9 @@ if (process.env[SYSTEM_PROGRAMS_ENV] === undefined) {
   const programs = checkSystemPrograms();
   const missing = programs.filter((program) => !program.available);
   if (missing.length > 0 && inCi()) {
-    throw new Error(`CI is set, so no test may be skipped for a missing program:\n${missing.map(skipLine).join('\n')}`);
+    throw new Error(
+      `CI is set, so no test may be skipped for a missing program:\n${missing.map(requiredLine).join('\n')}`,
+    );
   }
   for (const program of missing) console.warn(skipLine(program));
   // The test workers inherit this, so they need not try the programs again.

@@ -106,10 +106,16 @@ export function checkSystemPrograms(): SystemProgram[] {
   });
 }
 
-/** The one line printed for a missing program. */
+/** The one line printed for a missing program whose tests are skipped. */
 export function skipLine(program: SystemProgram): string {
   const { needs, install } = REQUIREMENTS[program.name];
   return `skipping ${needs}: ${program.name} is missing (${program.problem}); install: ${install}`;
+}
+
+/** The line for a missing program when nothing may be skipped (CI). */
+export function requiredLine(program: SystemProgram): string {
+  const { needs, install } = REQUIREMENTS[program.name];
+  return `${program.name} is missing (${program.problem}), and ${needs} need it; install: ${install}`;
 }
 
 /** True when CI is set (CI=true, as CI services set it): missing programs then fail the run. */
