@@ -24,3 +24,7 @@ for (const file of ['wasmsocket.simd.wasm', 'wasmsocket.wasm']) {
 // typescript 7 exports no bin path; its bin entry sits beside its package.json.
 const tsc = new URL('bin/tsc', new URL('.', `file://${require.resolve('typescript/package.json')}`));
 run(tsc.pathname, ['-p', 'tsconfig.build.json']);
+
+// The entry's CommonJS declarations (`export = WebSocket`, see the file) re-export what tsc declared: tsc
+// emits no declaration file from src/, and would write `export =` only from TypeScript-only syntax.
+copyFileSync(new URL('src/index.d.cts', root), new URL('dist/src/index.d.cts', root));

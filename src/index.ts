@@ -30,15 +30,26 @@ Object.assign(WebSocket, {
   RedisAdapter,
 });
 
-export type { ClientOptions } from './node/client-handshake.js';
+export type { CertMeta, ClientOptions, FinishRequestCallback } from './node/client-handshake.js';
+export type { PerMessageDeflateOptions } from './node/deflate-setup.js';
+export type { Event, EventListenerOptions, WebSocketEventMap } from './node/event-target.js';
 export type { Http2UpgradeResponse } from './node/http2-client.js';
 export type { Http2SessionPoolOptions } from './node/http2-session-pool.js';
-export type { BinaryType } from './node/message-data.js';
+export type { BinaryType, Data, RawData } from './node/message-data.js';
 export type { PrepareOptions } from './node/prepared.js';
 export type { PublishOptions, PubSubAdapter, RemoteMessage } from './node/pubsub-adapter.js';
 export type { RedisAdapterOptions } from './node/redis-adapter.js';
-export type { SendCallback, SendOptions } from './node/websocket.js';
-export type { VerifyClientInfo, WebSocketServerOptions } from './node/websocket-server.js';
+export type { PublishData, SendCallback, SendData, SendOptions, WebSocketEvents } from './node/websocket.js';
+export type {
+  AddressInfo,
+  ServerOptions,
+  VerifyClientCallback,
+  VerifyClientCallbackAsync,
+  VerifyClientCallbackSync,
+  VerifyClientInfo,
+  WebSocketServerEvents,
+  WebSocketServerOptions,
+} from './node/websocket-server.js';
 export {
   CloseEvent,
   createWebSocketStream,

@@ -2,8 +2,8 @@
 // agents (proxies), createConnection, TLS options and ws+unix: sockets work as they do with ws.
 
 import { type ClientRequest, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP, connect as netConnect } from 'node:net';
+import { type RequestOptions as HttpsRequestOptions, request as httpsRequest } from 'node:https';
+import { isIP, connect as netConnect, type createConnection as netCreateConnection } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
@@ -11,25 +11,42 @@ import { validateUpgradeResponse } from '../protocol/handshake-client.js';
 import { computeAccept, generateKey } from '../protocol/handshake-key.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import { isToken, type ParsedExtension } from '../protocol/header-tokens.js';
-import { acceptDeflateResponse, deflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
-import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
+import { acceptDeflateResponse, deflateOffer } from '../protocol/permessage-deflate.js';
+import { deflateOptionsOf, deflateSettings, type PerMessageDeflateOptions } from './deflate-setup.js';
 import { startHttp2Client, wantsHttp2 } from './http2-client.js';
 import type { Http2SessionPool } from './http2-session-pool.js';
 import { checkClientOptions } from './options-check.js';
 import { nodeRandom, sha1 } from './platform.js';
 import { type ConnectionSettings, installClientStarter, WebSocket } from './websocket.js';
 
+/** Certificate or key data, as the TLS options take it (ws's CertMeta). */
+export type CertMeta = string | string[] | Buffer | Buffer[];
+
+/**
+ * Called with the upgrade request before it is sent, to add headers at the last moment; it must call
+ * request.end() itself (ws's finishRequest).
+ */
+export type FinishRequestCallback = (request: ClientRequest, websocket: WebSocket) => void;
+
+/**
+ * The client's options: ws's, the HTTP and TLS request options they pass on (agent, headers, ca, cert,
+ * rejectUnauthorized...), and wasmsocket's own. The constructor also takes a plain ClientRequestArgs, as
+ * ws's does. The request's host, port, path and timeout come from the URL and handshakeTimeout.
+ */
 export interface ClientOptions
   extends ConnectionSettings,
-    Omit<RequestOptions, 'timeout' | 'protocol' | 'path' | 'host' | 'port' | 'hostname'> {
+    Omit<HttpsRequestOptions, 'timeout' | 'path' | 'port' | 'hostname' | 'createConnection'> {
   handshakeTimeout?: number;
   followRedirects?: boolean;
   maxRedirects?: number;
   origin?: string;
+  /** 13 (the default), or 8 for servers of the last hybi draft. */
   protocolVersion?: number;
   /** Offer permessage-deflate (default true, as ws). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  finishRequest?: (request: ClientRequest, websocket: WebSocket) => void;
+  finishRequest?: FinishRequestCallback;
+  /** Opens the TCP (or IPC) connection, in place of net.connect and tls.connect. */
+  createConnection?: typeof netCreateConnection | RequestOptions['createConnection'];
   /**
    * Open the WebSocket over HTTP/2 (RFC 8441) when the server offers it, sharing one session per origin
    * (true: the default pool; or a pool of your own); otherwise, and with an agent, createConnection or
@@ -140,8 +157,9 @@ function startClient(
   // Draft 8 named the origin header Sec-WebSocket-Origin.
   if (settings.origin) headers[settings.protocolVersion === 8 ? 'Sec-WebSocket-Origin' : 'Origin'] = settings.origin;
 
+  // createConnection is called as http.request calls it; net.createConnection (ws's type) takes that too.
   const requestOptions: RequestOptions & { createConnection?: unknown } = {
-    ...settings,
+    ...(settings as Omit<ClientOptions, 'createConnection'>),
     method: 'GET',
     headers,
     host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,

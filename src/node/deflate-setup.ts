@@ -3,8 +3,20 @@
 
 import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
-import type { DeflateAgreement, PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
+import type {
+  DeflateAgreement,
+  PerMessageDeflateOptions as ProtocolDeflateOptions,
+} from '../protocol/permessage-deflate.js';
 import { DedicatedZlibCodec, SharedZlibCodec } from './zlib-codec.js';
+
+/** The perMessageDeflate option of the Node server and client: the negotiation's, with zlib's options typed. */
+export interface PerMessageDeflateOptions
+  extends Omit<ProtocolDeflateOptions, 'zlibDeflateOptions' | 'zlibInflateOptions'> {
+  /** Passed to zlib.createDeflateRaw (level, memLevel, strategy, chunkSize...); the window comes from the negotiation. */
+  zlibDeflateOptions?: ZlibOptions;
+  /** Passed to zlib.createInflateRaw. */
+  zlibInflateOptions?: ZlibOptions;
+}
 
 /** ws's defaults: compress messages of 1 KiB and more; at most 10 zlib jobs at once. */
 export const DEFAULT_DEFLATE_THRESHOLD = 1024;
@@ -27,8 +39,8 @@ export function deflateSettings(
     inflateWindowBits: server ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits,
     deflateNoContextTakeover: ourNoContextTakeover,
     inflateNoContextTakeover: peerNoContextTakeover,
-    zlibDeflateOptions: options.zlibDeflateOptions as ZlibOptions | undefined,
-    zlibInflateOptions: options.zlibInflateOptions as ZlibOptions | undefined,
+    zlibDeflateOptions: options.zlibDeflateOptions,
+    zlibInflateOptions: options.zlibInflateOptions,
   };
   const concurrencyLimit = options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT;
   const codec =

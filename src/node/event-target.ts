@@ -2,13 +2,16 @@
 // and the onopen, onmessage, onerror and onclose properties, with event objects in place of arguments.
 
 import type { EventEmitter } from 'node:events';
+import type { Data } from './message-data.js';
+import type { WebSocket } from './websocket.js';
 
 type Listener = ((event: WebSocketEvent) => void) | { handleEvent(event: WebSocketEvent): void };
 
 /** The event objects listeners receive; `target` is the WebSocket. */
 export class WebSocketEvent {
   readonly type: string;
-  target: unknown = null;
+  /** The WebSocket that dispatches the event: set before any listener sees it. */
+  target = null as unknown as WebSocket;
 
   constructor(type: string) {
     this.type = type;
@@ -16,9 +19,9 @@ export class WebSocketEvent {
 }
 
 export class MessageEvent extends WebSocketEvent {
-  readonly data: unknown;
+  readonly data: Data;
 
-  constructor(data: unknown) {
+  constructor(data: Data) {
     super('message');
     this.data = data;
   }
@@ -38,7 +41,9 @@ export class CloseEvent extends WebSocketEvent {
 }
 
 export class ErrorEvent extends WebSocketEvent {
-  readonly error: unknown;
+  /** The Error (typed `any`, as ws's types have it, so handlers that read fields like `code` compile). */
+  // biome-ignore lint/suspicious/noExplicitAny: ws's type for it, kept for code written against ws
+  readonly error: any;
   readonly message: string;
 
   constructor(error: Error) {
@@ -47,6 +52,27 @@ export class ErrorEvent extends WebSocketEvent {
     this.message = error.message;
   }
 }
+
+/** ws's name for the plain event ('open'). */
+export type Event = WebSocketEvent;
+
+/** The events of the EventTarget face and the event objects their listeners receive. */
+export interface WebSocketEventMap {
+  open: WebSocketEvent;
+  error: ErrorEvent;
+  close: CloseEvent;
+  message: MessageEvent;
+}
+
+/** addEventListener's options (ws's: only `once`). */
+export interface EventListenerOptions {
+  once?: boolean;
+}
+
+/** A listener of the EventTarget face: a function or an object with handleEvent. */
+export type WebSocketEventListener<K extends keyof WebSocketEventMap> =
+  | ((event: WebSocketEventMap[K]) => void)
+  | { handleEvent(event: WebSocketEventMap[K]): void };
 
 const kHandler = Symbol('wasmsocket listener');
 const kAttribute = Symbol('wasmsocket on-attribute');
@@ -80,7 +106,8 @@ function makeEvent(type: string, target: Closable, args: unknown[]): WebSocketEv
     default:
       return null;
   }
-  event.target = target;
+  // The face is installed on WebSocket.prototype only (websocket.ts), so the target is a WebSocket.
+  event.target = target as unknown as WebSocket;
   return event;
 }
 

@@ -237,7 +237,7 @@ function checkWebSocketStream(
     return false;
   }
   const info: VerifyClientInfo = {
-    origin: checked.origin,
+    origin: checked.origin as string, // undefined without one, as in ws (see VerifyClientInfo)
     secure: stream.session?.encrypted === true,
     req: asIncoming,
   };

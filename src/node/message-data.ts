@@ -3,6 +3,17 @@
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
+/**
+ * A message as 'message' hands it out (ws's RawData): a Buffer (every text message, and binary ones with
+ * binaryType 'nodebuffer'), an ArrayBuffer ('arraybuffer') or a Buffer[] ('fragments'). With binaryType
+ * 'blob' a binary message is a Blob, which this type leaves out as ws's types do, so that handlers
+ * written for ws (which narrow by Buffer.isBuffer, Array.isArray and ArrayBuffer) compile unchanged.
+ */
+export type RawData = Buffer | ArrayBuffer | Buffer[];
+
+/** A message as the EventTarget face's MessageEvent carries it (ws's Data): text as a string. */
+export type Data = string | RawData;
+
 export const BINARY_TYPES: readonly BinaryType[] = ['nodebuffer', 'arraybuffer', 'fragments', 'blob'];
 
 export function toMessageData(data: Buffer, binaryType: BinaryType): Buffer | ArrayBuffer | Buffer[] | Blob {

@@ -6,6 +6,7 @@
 // ws leaves them (it takes Node's http.request options too, which Node checks).
 
 import type { RequestOptions } from 'node:http';
+import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import {
   checkOptions,
   hasMethods,
@@ -93,7 +94,8 @@ export const SERVER_RULES: OptionRules<Omit<WebSocketServerOptions, keyof Connec
 };
 
 /** Checks a WebSocketServer's options (after ws's port/server/noServer check). */
-export function checkServerOptions(options: WebSocketServerOptions): void {
+/** Checks a server's options (of any request class: `never` accepts every U's callbacks). */
+export function checkServerOptions(options: WebSocketServerOptions<typeof WebSocket, never>): void {
   checkOptions(options, SERVER_RULES);
   checkOptions(options, CONNECTION_RULES);
   checkZlibOptions(options.perMessageDeflate);
@@ -120,7 +122,7 @@ const isHeaderRecord = rule('an object of header fields', (value) =>
 );
 
 /** The client's own options; those of http.request (agent, TLS options...) are Node's to check. */
-type OwnClientOptions = Omit<ClientOptions, keyof RequestOptions | keyof ConnectionSettings> &
+type OwnClientOptions = Omit<ClientOptions, keyof HttpsRequestOptions | keyof ConnectionSettings> &
   Pick<RequestOptions, 'headers' | 'createConnection'>;
 
 export const CLIENT_RULES: OptionRules<OwnClientOptions> = {

@@ -3,9 +3,16 @@
 // (RFC 6455 section 4.2.1), and turns the socket over to a WebSocket after the 101 response.
 
 import { EventEmitter } from 'node:events';
-import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  STATUS_CODES,
+} from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { encodeClosePayload } from '../protocol/connection.js';
 import type { HandshakeError } from '../protocol/handshake-error.js';
@@ -23,31 +30,59 @@ import {
   rule,
 } from '../protocol/option-checks.js';
 import { OriginAllowList } from '../protocol/origin.js';
-import { acceptDeflateOffer, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
+import { acceptDeflateOffer } from '../protocol/permessage-deflate.js';
 import { ConnectionCounts, type Slot } from './connection-slots.js';
-import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
+import { deflateOptionsOf, deflateSettings, type PerMessageDeflateOptions } from './deflate-setup.js';
 import { type AnyHttp2Server, attachToHttp2Server, handleHttp2Stream, isHttp2Server } from './http2-server.js';
+import type { AnyListener, Listener } from './listener-types.js';
 import { checkServerOptions } from './options-check.js';
 import { sha1 } from './platform.js';
 import { type PreparedMessage, type PrepareOptions, prepareMessage } from './prepared.js';
 import type { PublishOptions, PubSubAdapter, RemoteMessage } from './pubsub-adapter.js';
 import { TopicRegistry } from './topics.js';
-import { type ConnectionSettings, WebSocket } from './websocket.js';
+import { type ConnectionSettings, type PublishData, WebSocket } from './websocket.js';
 
-export interface VerifyClientInfo {
-  origin: string | undefined;
+export type { AddressInfo };
+
+/** What verifyClient learns about an upgrade request (ws's shape). */
+export interface VerifyClientInfo<Request extends IncomingMessage = IncomingMessage> {
+  /**
+   * The Origin header. Typed string, as ws's types have it (so handlers written for ws compile), but
+   * undefined when the request has none, which is the case for clients other than browsers.
+   */
+  origin: string;
+  /** Whether the connection is TLS. */
   secure: boolean;
-  req: IncomingMessage;
+  req: Request;
 }
 
+/** How an asynchronous verifyClient answers: accept, or refuse with a status, a message and headers. */
 export type VerifyClientCallback = (
   verified: boolean,
   code?: number,
   message?: string,
-  headers?: Record<string, string | number | string[]>,
+  headers?: OutgoingHttpHeaders,
 ) => void;
 
-export interface WebSocketServerOptions extends ConnectionSettings {
+/** A verifyClient that decides at once: true accepts the upgrade, false refuses it with 401. */
+export type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> = (
+  info: VerifyClientInfo<Request>,
+) => boolean;
+
+/** A verifyClient that answers through its callback (within handshakeTimeout, else 408). */
+export type VerifyClientCallbackAsync<Request extends IncomingMessage = IncomingMessage> = (
+  info: VerifyClientInfo<Request>,
+  callback: VerifyClientCallback,
+) => void;
+
+/**
+ * The server's options: ws's, and wasmsocket's limits. `T` is the class of the connections (the
+ * `WebSocket` option), `U` the request class of the HTTP server (http.createServer's IncomingMessage).
+ */
+export interface WebSocketServerOptions<
+  T extends typeof WebSocket = typeof WebSocket,
+  U extends typeof IncomingMessage = typeof IncomingMessage,
+> extends ConnectionSettings {
   host?: string;
   port?: number;
   backlog?: number;
@@ -55,17 +90,15 @@ export interface WebSocketServerOptions extends ConnectionSettings {
    * An HTTP/1.1 server, or an HTTP/2 one (http2.createServer / createSecureServer): then WebSockets also
    * arrive as extended CONNECT streams (RFC 8441), and HTTP/1.1 upgrades still do with allowHTTP1.
    */
-  server?: HttpServer | HttpsServer | AnyHttp2Server;
+  server?: HttpServer<U> | HttpsServer<U> | AnyHttp2Server;
   noServer?: boolean;
   path?: string;
-  verifyClient?:
-    | ((info: VerifyClientInfo) => boolean)
-    | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void);
-  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  verifyClient?: VerifyClientCallbackAsync<InstanceType<U>> | VerifyClientCallbackSync<InstanceType<U>>;
+  handleProtocols?: (protocols: Set<string>, request: InstanceType<U>) => string | false;
   clientTracking?: boolean;
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  /** The class to create for each connection: WebSocket or a subclass. */
-  WebSocket?: typeof WebSocket;
+  /** The class to create for each connection: WebSocket (the default) or a subclass. */
+  WebSocket?: T;
   /**
    * Milliseconds an upgrade may take, from the first byte of its request (on the server this creates)
    * to the 101, including an asynchronous verifyClient; slower ones are dropped. Default 10 s.
@@ -89,6 +122,27 @@ export interface WebSocketServerOptions extends ConnectionSettings {
   allowedOrigins?: readonly string[];
   /** Carries publishes to other server processes (for example the Redis adapter); default: this process only. */
   pubsub?: PubSubAdapter;
+}
+
+/** ws's name for the server's options. */
+export type ServerOptions<
+  T extends typeof WebSocket = typeof WebSocket,
+  U extends typeof IncomingMessage = typeof IncomingMessage,
+> = WebSocketServerOptions<T, U>;
+
+/** The server's events and the arguments their listeners receive (ws's). */
+export interface WebSocketServerEvents<
+  T extends typeof WebSocket = typeof WebSocket,
+  U extends typeof IncomingMessage = typeof IncomingMessage,
+> {
+  connection: [socket: InstanceType<T>, request: InstanceType<U>];
+  /** The 101 response's lines, before it is written: a listener may add some. */
+  headers: [headers: string[], request: InstanceType<U>];
+  /** An upgrade refused; with a listener, the listener answers it (the socket is an HTTP/2 stream over HTTP/2). */
+  wsClientError: [error: Error, socket: Duplex, request: InstanceType<U>];
+  error: [error: Error];
+  listening: [];
+  close: [];
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -121,10 +175,17 @@ const RUNNING = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-export class WebSocketServer extends EventEmitter {
-  readonly options: WebSocketServerOptions & { WebSocket: typeof WebSocket };
-  /** The open connections, when clientTracking is on (the default). */
-  readonly clients: Set<WebSocket> | undefined;
+// The interface of the same name below declares signatures of inherited EventEmitter methods only.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: it adds no member without an implementation
+export class WebSocketServer<
+  T extends typeof WebSocket = typeof WebSocket,
+  U extends typeof IncomingMessage = typeof IncomingMessage,
+> extends EventEmitter {
+  readonly options: WebSocketServerOptions<T, U> & { WebSocket: T };
+  /**
+   * The open connections. Typed as a Set, as in ws's types; undefined when clientTracking is false.
+   */
+  readonly clients: Set<InstanceType<T>>;
   private _server: HttpServer | HttpsServer | AnyHttp2Server | null = null;
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
@@ -138,9 +199,9 @@ export class WebSocketServer extends EventEmitter {
   /** Topic subscriptions of this server's connections. */
   readonly _topicRegistry = new TopicRegistry<WebSocket>();
 
-  constructor(options: WebSocketServerOptions, callback?: () => void) {
+  constructor(options?: WebSocketServerOptions<T, U>, callback?: () => void) {
     super();
-    const settings = { clientTracking: true, WebSocket, ...options };
+    const settings = { clientTracking: true, WebSocket: WebSocket as T, ...options };
     const sources = [settings.port != null, Boolean(settings.server), Boolean(settings.noServer)];
     if (sources.filter(Boolean).length !== 1) {
       throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
@@ -150,7 +211,7 @@ export class WebSocketServer extends EventEmitter {
     this._originAllowList =
       settings.allowedOrigins === undefined ? null : OriginAllowList.from(settings.allowedOrigins);
     this.options = settings;
-    this.clients = settings.clientTracking ? new Set() : undefined;
+    this.clients = (settings.clientTracking ? new Set() : undefined) as Set<InstanceType<T>>;
 
     if (settings.port != null) {
       const handshakeTimeout = settings.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
@@ -190,8 +251,9 @@ export class WebSocketServer extends EventEmitter {
     if (server !== null) {
       const onListening = () => this.emit('listening');
       const onError = (error: Error) => this.emit('error', error);
+      // The request is of the HTTP server's IncomingMessage class, U.
       const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-        this.handleUpgrade(request, socket, head, (ws, req) => this.emit('connection', ws, req));
+        this.handleUpgrade(request as InstanceType<U>, socket, head, (ws, req) => this.emit('connection', ws, req));
       };
       server.on('listening', onListening);
       server.on('error', onError);
@@ -212,8 +274,8 @@ export class WebSocketServer extends EventEmitter {
     }
   }
 
-  /** The bound address of the internal or attached server. */
-  address(): ReturnType<HttpServer['address']> {
+  /** The bound address of the internal or attached server (a string for a pipe or socket file). */
+  address(): AddressInfo | string | null {
     if (this.options.noServer) throw new Error('The server is operating in "noServer" mode');
     return this._server === null ? null : this._server.address();
   }
@@ -255,12 +317,12 @@ export class WebSocketServer extends EventEmitter {
     return (query === -1 ? url : url.slice(0, query)) === path;
   }
 
-  /** Completes (or refuses) one upgrade; `cb` receives the new WebSocket. */
+  /** Completes (or refuses) one upgrade; `cb` receives the new WebSocket (of the `WebSocket` option's class). */
   handleUpgrade(
-    request: IncomingMessage,
+    request: InstanceType<U>,
     socket: Duplex,
     head: Buffer,
-    cb: (ws: WebSocket, request: IncomingMessage) => void,
+    cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): void {
     socket.on('error', destroyOnError);
     const limited = this.limitProblem(request);
@@ -286,11 +348,11 @@ export class WebSocketServer extends EventEmitter {
    * asynchronous verifyClient decides (the handshake, and its slot, are still in progress).
    */
   private checkUpgrade(
-    request: IncomingMessage,
+    request: InstanceType<U>,
     socket: Duplex,
     head: Buffer,
     slot: Slot,
-    cb: (ws: WebSocket, request: IncomingMessage) => void,
+    cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): boolean {
     const validation = validateUpgradeRequest({
       method: request.method ?? '',
@@ -316,7 +378,7 @@ export class WebSocketServer extends EventEmitter {
     const verifyClient = this.options.verifyClient;
     if (verifyClient) {
       const info: VerifyClientInfo = {
-        origin: request.headers.origin,
+        origin: request.headers.origin as string, // undefined without one, as in ws (see VerifyClientInfo)
         secure: Boolean((request.socket as { authorized?: boolean; encrypted?: boolean }).encrypted),
         req: request,
       };
@@ -365,9 +427,9 @@ export class WebSocketServer extends EventEmitter {
     stream: ServerHttp2Stream,
     headers: IncomingHttpHeaders,
     rawHeaders: string[] | undefined,
-    cb: (ws: WebSocket, request: IncomingMessage) => void,
+    cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): void {
-    handleHttp2Stream(this, stream, headers, rawHeaders, cb);
+    handleHttp2Stream(this, stream, headers, rawHeaders, cb as (ws: WebSocket, request: IncomingMessage) => void);
   }
 
   /** Whether new connections are accepted (close() not called). Internal: http2-server.ts reads it. */
@@ -379,11 +441,11 @@ export class WebSocketServer extends EventEmitter {
     key: string,
     protocols: Set<string>,
     deflate: Negotiated,
-    request: IncomingMessage,
+    request: InstanceType<U>,
     socket: Duplex,
     head: Buffer,
     slot: Slot,
-    cb: (ws: WebSocket, request: IncomingMessage) => void,
+    cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): void {
     // The client may have gone (sent FIN, or the socket closed and its slot was freed) while verifyClient ran.
     if (!socket.readable || !socket.writable || !slot.reserved) {
@@ -399,7 +461,8 @@ export class WebSocketServer extends EventEmitter {
       writeRefusal(socket, 503);
       return;
     }
-    const ws = new this.options.WebSocket(null, undefined, this.options);
+    const SocketClass: typeof WebSocket = this.options.WebSocket;
+    const ws = new SocketClass(null, undefined, this.options);
     let protocol: string | undefined;
     if (protocols.size > 0) {
       const handleProtocols = this.options.handleProtocols;
@@ -423,7 +486,7 @@ export class WebSocketServer extends EventEmitter {
         : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(this.options.perMessageDeflate) ?? {}),
     );
     this.track(ws, slot);
-    cb(ws, request);
+    cb(ws as InstanceType<T>, request); // made of this.options.WebSocket, which is T
   }
 
   /**
@@ -458,7 +521,7 @@ export class WebSocketServer extends EventEmitter {
   }
 
   /** Frames (and, with compress, compresses) a message once, to send to many connections. */
-  prepare(data: unknown, options?: PrepareOptions): PreparedMessage {
+  prepare(data: PublishData, options?: PrepareOptions): PreparedMessage {
     return prepareMessage(data, options);
   }
 
@@ -466,7 +529,7 @@ export class WebSocketServer extends EventEmitter {
    * Sends one message to every open connection (but `except`), framed and compressed once. A client that
    * does not keep up meets its backpressure policy. Returns how many connections it was sent to.
    */
-  broadcast(data: unknown, options: PublishOptions & { except?: WebSocket } = {}): number {
+  broadcast(data: PublishData, options: PublishOptions & { except?: WebSocket } = {}): number {
     const message = prepareMessage(data, options);
     const { compress = false, except } = options ?? {};
     checkOptions({ except }, { except: isWebSocket });
@@ -483,7 +546,7 @@ export class WebSocketServer extends EventEmitter {
    * Sends a message to every subscriber of `topic` in this process (but `except`), framed once, and
    * through the pubsub adapter to the other processes. Returns how many local subscribers got it.
    */
-  publish(topic: string, data: unknown, options: PublishOptions = {}, except: WebSocket | null = null): number {
+  publish(topic: string, data: PublishData, options: PublishOptions = {}, except: WebSocket | null = null): number {
     const message = prepareMessage(data, options);
     const { compress = false } = options ?? {};
     checkOptions({ except }, { except: orNull(isWebSocket) });
@@ -538,7 +601,7 @@ export class WebSocketServer extends EventEmitter {
   track(ws: WebSocket, slot: Slot): void {
     slot.handOver();
     this._connections.add(ws);
-    this.clients?.add(ws);
+    (this.clients as Set<WebSocket> | undefined)?.add(ws);
     ws._server = this;
     ws._remoteAddress = slot.address;
   }
@@ -548,7 +611,7 @@ export class WebSocketServer extends EventEmitter {
     if (!this._connections.delete(ws)) return;
     this._topicRegistry.unsubscribeAll(ws);
     this._counts.remove(ws._remoteAddress);
-    const clients = this.clients;
+    const clients = this.clients as Set<WebSocket> | undefined;
     if (clients !== undefined) {
       clients.delete(ws);
       if (this._shouldEmitClose && clients.size === 0) process.nextTick(() => this.emitClose());
@@ -589,6 +652,41 @@ export const SHUTDOWN_RULES: OptionRules<ShutdownOptions> = {
 
 /** broadcast's and publish's `except`: one of the server's connections. */
 const isWebSocket = rule('a WebSocket', (value) => (value instanceof WebSocket ? null : 'type'));
+
+// Per-event signatures of EventEmitter's listener methods (types only: the methods are EventEmitter's),
+// with the connection's class and the request's from the type parameters. Another event, or a listener
+// typed otherwise, falls through to the untyped signature, as with ws's types.
+export interface WebSocketServer<
+  T extends typeof WebSocket = typeof WebSocket,
+  U extends typeof IncomingMessage = typeof IncomingMessage,
+> {
+  on<E extends keyof WebSocketServerEvents>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  on(event: string | symbol, listener: AnyListener<this>): this;
+  once<E extends keyof WebSocketServerEvents>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  once(event: string | symbol, listener: AnyListener<this>): this;
+  off<E extends keyof WebSocketServerEvents>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  off(event: string | symbol, listener: AnyListener<this>): this;
+  addListener<E extends keyof WebSocketServerEvents>(
+    event: E,
+    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
+  ): this;
+  addListener(event: string | symbol, listener: AnyListener<this>): this;
+  removeListener<E extends keyof WebSocketServerEvents>(
+    event: E,
+    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
+  ): this;
+  removeListener(event: string | symbol, listener: AnyListener<this>): this;
+  prependListener<E extends keyof WebSocketServerEvents>(
+    event: E,
+    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
+  ): this;
+  prependListener(event: string | symbol, listener: AnyListener<this>): this;
+  prependOnceListener<E extends keyof WebSocketServerEvents>(
+    event: E,
+    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
+  ): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener<this>): this;
+}
 
 const kUpgraded = Symbol('wasmsocket upgraded');
 

@@ -6,19 +6,38 @@
 // 1006 when the connection dropped without one.
 
 import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
+import type { ClientRequest, ClientRequestArgs, IncomingMessage } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
 import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
 import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD, encodeClosePayload } from '../protocol/connection.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { RandomSource } from '../protocol/random.js';
-import { addEventListener, defineEventAttributes, removeEventListener, type WebSocketEvent } from './event-target.js';
+import type * as client from './client-handshake.js';
+import type * as deflate from './deflate-setup.js';
+import type * as events from './event-target.js';
+import {
+  addEventListener,
+  type CloseEvent,
+  defineEventAttributes,
+  type ErrorEvent,
+  type EventListenerOptions,
+  type MessageEvent,
+  removeEventListener,
+  type WebSocketEvent,
+  type WebSocketEventListener,
+  type WebSocketEventMap,
+} from './event-target.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
-import { BINARY_TYPES, type BinaryType, toMessageData } from './message-data.js';
+import type { Http2UpgradeResponse } from './http2-client.js';
+import type { AnyListener, Listener } from './listener-types.js';
+import type * as message from './message-data.js';
+import { BINARY_TYPES, type BinaryType, type RawData, toMessageData } from './message-data.js';
 import { MessageStreamReceiver, SendStreamGate, type SendStreamOptions } from './message-stream.js';
 import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
 import { PreparedMessage } from './prepared.js';
 import type { PublishOptions } from './pubsub-adapter.js';
+import type * as server from './websocket-server.js';
 import type { WebSocketServer } from './websocket-server.js';
 
 /** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
@@ -62,7 +81,54 @@ export interface ConnectionSettings {
  */
 export const DEFAULT_PUBLISH_MAX_BACKPRESSURE = 16 * 1024 * 1024;
 
-export type SendCallback = (error?: Error | null) => void;
+/**
+ * What send() takes, as ws does: text, bytes in any binary form (Buffer, ArrayBuffer, SharedArrayBuffer,
+ * typed array, DataView, an array of byte values), a number (sent as its text), a Blob (read first, in
+ * order) or a PreparedMessage. Anything else is a TypeError; a plain object must be serialized first.
+ * RawData is listed so that echoing a received message (ws's README does) compiles as it does with ws.
+ */
+export type SendData =
+  | string
+  | number
+  | ArrayBufferLike
+  | ArrayBufferView
+  | readonly number[]
+  | Blob
+  | PreparedMessage
+  | RawData;
+
+/** What publish() and broadcast() take: SendData but a Blob (these frame the message at once). */
+export type PublishData = Exclude<SendData, Blob>;
+
+/**
+ * Learns whether a send (or ping, or pong) went out: no error (null) once written, else why not.
+ * Declared as a method so that callbacks typed for ws, `(error?: Error) => void` or ping's
+ * `(error: Error) => void`, are accepted as they are.
+ */
+export type SendCallback = { callback(error?: Error | null): void }['callback'];
+
+/**
+ * The events of a WebSocket and the arguments their listeners receive: ws's, and wasmsocket's own
+ * 'drain' and 'message-stream'.
+ */
+export interface WebSocketEvents {
+  open: [];
+  message: [data: RawData, isBinary: boolean];
+  close: [code: number, reason: Buffer];
+  error: [error: Error];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  /** The server's 101 response: an IncomingMessage (over HTTP/2, an Http2UpgradeResponse). */
+  upgrade: [response: IncomingMessage | Http2UpgradeResponse];
+  /** A redirect about to be followed (followRedirects): the new URL and the request for it. */
+  redirect: [url: string, request: ClientRequest];
+  /** A response other than 101; with a listener, the listener deals with it (ws's event). */
+  'unexpected-response': [request: ClientRequest, response: IncomingMessage];
+  /** What waited to be written has been: send() returned false before. */
+  drain: [];
+  /** With streamMessages: a data message as a Readable of its bytes, as they arrive. */
+  'message-stream': [stream: Readable, isBinary: boolean];
+}
 
 export interface SendOptions {
   binary?: boolean;
@@ -78,7 +144,7 @@ export type ClientStarter = (
   websocket: WebSocket,
   address: string | URL,
   protocols: string | string[] | undefined,
-  options: object,
+  options: client.ClientOptions | ClientRequestArgs,
 ) => void;
 
 let startClient: ClientStarter | null = null;
@@ -88,6 +154,8 @@ export function installClientStarter(starter: ClientStarter): void {
   startClient = starter;
 }
 
+// The interface of the same name below declares signatures of inherited EventEmitter methods only.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: it adds no member without an implementation
 export class WebSocket extends EventEmitter {
   // ws's statics, and every other value of the package entry, assigned in src/index.ts (declared here for
   // TypeScript users of WebSocket.Server, and of require('wasmsocket').RedisAdapter and the like).
@@ -173,7 +241,16 @@ export class WebSocket extends EventEmitter {
   /** Created by the first sendStream: holds other sends while a streamed message is going out. */
   private _sendGate: SendStreamGate | null = null;
 
-  constructor(address: string | URL | null, protocols?: string | string[] | object, options?: object) {
+  /** A server's connection, before the server hands it the socket (ws's form; the options are ignored). */
+  constructor(address: null, protocols?: undefined, options?: object);
+  /** A client: connects to `address` (ws:, wss:, http:, https: or ws+unix:). */
+  constructor(address: string | URL, options?: client.ClientOptions | ClientRequestArgs);
+  constructor(address: string | URL, protocols?: string | string[], options?: client.ClientOptions | ClientRequestArgs);
+  constructor(
+    address: string | URL | null,
+    protocols?: string | string[] | client.ClientOptions | ClientRequestArgs,
+    options?: object,
+  ) {
     super();
     if (address === null) return;
     this._isServer = false;
@@ -186,19 +263,19 @@ export class WebSocket extends EventEmitter {
   }
 
   // The browser-style face (event-target.ts), defined on the prototype below.
-  declare addEventListener: (
-    type: 'open' | 'message' | 'close' | 'error',
-    listener: ((event: WebSocketEvent) => void) | { handleEvent(event: WebSocketEvent): void },
-    options?: { once?: boolean },
+  declare addEventListener: <K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: WebSocketEventListener<K>,
+    options?: EventListenerOptions,
   ) => void;
-  declare removeEventListener: (
-    type: 'open' | 'message' | 'close' | 'error',
-    listener: ((event: WebSocketEvent) => void) | { handleEvent(event: WebSocketEvent): void },
+  declare removeEventListener: <K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: WebSocketEventListener<K>,
   ) => void;
   declare onopen: ((event: WebSocketEvent) => void) | null;
-  declare onmessage: ((event: WebSocketEvent) => void) | null;
-  declare onclose: ((event: WebSocketEvent) => void) | null;
-  declare onerror: ((event: WebSocketEvent) => void) | null;
+  declare onmessage: ((event: MessageEvent) => void) | null;
+  declare onclose: ((event: CloseEvent) => void) | null;
+  declare onerror: ((event: ErrorEvent) => void) | null;
 
   /** True when close frames went both ways: CloseEvent.wasClean. */
   get _wasClean(): boolean {
@@ -321,7 +398,9 @@ export class WebSocket extends EventEmitter {
    * true while what waits to be written stays below the socket's high-water mark: on false, wait for
    * 'drain'. Past maxBackpressure the send fails (its callback gets the error; nothing is dropped silently).
    */
-  send(data: unknown, options?: SendOptions | SendCallback, cb?: SendCallback): boolean {
+  send(data?: SendData | null, cb?: SendCallback): boolean;
+  send(data: SendData | null | undefined, options: SendOptions, cb?: SendCallback): boolean;
+  send(data?: unknown, options?: SendOptions | SendCallback, cb?: SendCallback): boolean {
     if (typeof options === 'function') {
       cb = options;
       options = {};
@@ -499,7 +578,7 @@ export class WebSocket extends EventEmitter {
   }
 
   /** Publishes to every subscriber of `topic` but this connection (here and, with an adapter, elsewhere). */
-  publish(topic: string, data: unknown, options?: PublishOptions): number {
+  publish(topic: string, data: PublishData, options?: PublishOptions): number {
     return this.topicServerOf().publish(topic, data, options, this);
   }
 
@@ -521,10 +600,17 @@ export class WebSocket extends EventEmitter {
     if (!this._refuseOnBackpressure) this.close(1008, 'Backpressure limit exceeded');
   }
 
+  /** Sends a ping (at most 125 bytes of data); the callback may come first, as in ws. */
+  ping(cb?: SendCallback): void;
+  ping(data?: SendData | null, mask?: boolean, cb?: SendCallback): void;
+  ping(data: SendData | null | undefined, cb: SendCallback): void;
   ping(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
     this.sendControl('ping', data, mask, cb);
   }
 
+  pong(cb?: SendCallback): void;
+  pong(data?: SendData | null, mask?: boolean, cb?: SendCallback): void;
+  pong(data: SendData | null | undefined, cb: SendCallback): void;
   pong(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
     this.sendControl('pong', data, mask, cb);
   }
@@ -775,6 +861,63 @@ export class WebSocket extends EventEmitter {
     if (this._abortTransport !== null) this._abortTransport();
     else this._socket?.destroy();
   }
+}
+
+// Per-event signatures of EventEmitter's listener methods (types only: the methods are EventEmitter's).
+// An event outside WebSocketEvents, or a listener typed otherwise (`(data: Buffer) => …` for 'message'),
+// falls through to the untyped signature, as with ws's types.
+export interface WebSocket {
+  on<E extends keyof WebSocketEvents>(event: E, listener: Listener<this, WebSocketEvents[E]>): this;
+  on(event: string | symbol, listener: AnyListener<this>): this;
+  once<E extends keyof WebSocketEvents>(event: E, listener: Listener<this, WebSocketEvents[E]>): this;
+  once(event: string | symbol, listener: AnyListener<this>): this;
+  off<E extends keyof WebSocketEvents>(event: E, listener: Listener<this, WebSocketEvents[E]>): this;
+  off(event: string | symbol, listener: AnyListener<this>): this;
+  addListener<E extends keyof WebSocketEvents>(event: E, listener: Listener<this, WebSocketEvents[E]>): this;
+  addListener(event: string | symbol, listener: AnyListener<this>): this;
+  removeListener<E extends keyof WebSocketEvents>(event: E, listener: Listener<this, WebSocketEvents[E]>): this;
+  removeListener(event: string | symbol, listener: AnyListener<this>): this;
+  prependListener<E extends keyof WebSocketEvents>(event: E, listener: Listener<this, WebSocketEvents[E]>): this;
+  prependListener(event: string | symbol, listener: AnyListener<this>): this;
+  prependOnceListener<E extends keyof WebSocketEvents>(event: E, listener: Listener<this, WebSocketEvents[E]>): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener<this>): this;
+}
+
+// ws's type names in their WebSocket.X form (`WebSocket.RawData`, `WebSocket.Server`, ...), for code that
+// imports only the class (`import WebSocket = require('wasmsocket')`). Types only: the values
+// (WebSocket.Server, WebSocket.createWebSocketStream, ...) are the statics above.
+export declare namespace WebSocket {
+  type RawData = message.RawData;
+  type Data = message.Data;
+  type CertMeta = client.CertMeta;
+  type ClientOptions = client.ClientOptions;
+  type FinishRequestCallback = client.FinishRequestCallback;
+  type PerMessageDeflateOptions = deflate.PerMessageDeflateOptions;
+  type ServerOptions<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = server.WebSocketServerOptions<T, U>;
+  type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> =
+    server.VerifyClientCallbackSync<Request>;
+  type VerifyClientCallbackAsync<Request extends IncomingMessage = IncomingMessage> =
+    server.VerifyClientCallbackAsync<Request>;
+  type AddressInfo = server.AddressInfo;
+  type Event = events.Event;
+  type ErrorEvent = events.ErrorEvent;
+  type CloseEvent = events.CloseEvent;
+  type MessageEvent = events.MessageEvent;
+  type WebSocketEventMap = events.WebSocketEventMap;
+  type EventListenerOptions = events.EventListenerOptions;
+  type Server<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = server.WebSocketServer<T, U>;
+  type WebSocketServer<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = server.WebSocketServer<T, U>;
+  /** The class itself (`WebSocket.WebSocket`), as an instance type. */
+  type WebSocket = InstanceType<typeof WebSocket>;
 }
 
 /** What the Connection reports, passed on to its WebSocket (one small object, no closures). */

@@ -5,7 +5,10 @@
 import { CloseCode } from '../codec/constants.js';
 import type { Channel, ChannelEvents } from './channel.js';
 
-type Listener = (...args: never[]) => void;
+// Arguments typed `any`, as EventEmitter's listeners are: a WebSocket whose on() has per-event
+// signatures (wasmsocket's, ws's) accepts such a listener, where one typed `never[]` it could not.
+// biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type, so that typed emitters match
+type Listener = (...args: any[]) => void;
 
 /** The part of wasmsocket's Node WebSocket (ws's API) used here. */
 export interface NodeWebSocketLike {

@@ -73,8 +73,17 @@ async function tapTo(port: number): Promise<Tap> {
 
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * The part of ws's API echoAll uses, which our WebSocket and the ws package's both have (a union of the
+ * two would not be callable: both declare per-event listener signatures).
+ */
+interface EchoSocket {
+  once(event: 'message', listener: (data: Buffer) => void): unknown;
+  send(data: Buffer | string): unknown;
+}
+
 /** Sends each message and waits for its echo, one at a time; returns whether each echo matched. */
-async function echoAll(socket: PeerWebSocket | WebSocket): Promise<boolean[]> {
+async function echoAll(socket: EchoSocket): Promise<boolean[]> {
   const same: boolean[] = [];
   for (const message of MESSAGES) {
     const echoed = within(

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
+import WebSocket, { type SendData, WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
 import { startH2Endpoint } from '../http2/h2-endpoint.ts';
 import { patternBytes, within } from '../interop/waits.ts';
 import { clientFrame, Op, RawClient } from '../security/support/raw-client.ts';
@@ -194,7 +194,7 @@ describe.each(TRANSPORTS)('ours to ours over %s', (transport) => {
       const serverClosed = closeOf(server);
       const refused: string[] = [];
       const original = server.send.bind(server);
-      server.send = ((data: unknown, options: object, cb?: (error?: Error | null) => void) =>
+      server.send = ((data: SendData, options: object, cb?: (error?: Error | null) => void) =>
         original(data, options, (error?: Error | null) => {
           if (error) refused.push((error as Error & { code?: string }).code ?? error.message);
           cb?.(error);

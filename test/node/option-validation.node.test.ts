@@ -344,7 +344,7 @@ describe('what stays as it was', () => {
   it('options the constructors do not know are ignored, as ws ignores them', () => {
     const unknown = { maxBufferedChunks: 256 * 1024, maxPendingAutoPongs: 60, someFutureOption: 'x' };
     new WebSocketServer({ noServer: true, ...unknown }).close();
-    const client = new WebSocket(UNREACHABLE_URL, unknown);
+    const client = new WebSocket(UNREACHABLE_URL, unknown as never);
     client.on('error', () => {});
     client.terminate();
     new WebSocketStream(UNREACHABLE_URL, { connector: refusingConnector, ...unknown } as never).close();

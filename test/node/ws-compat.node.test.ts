@@ -301,7 +301,7 @@ describe('Blobs, as ws 8.18 sends them', () => {
     ws.send(new Blob(['from a blob']), (error) => callbacks.push(error ? error.message : 'sent'));
     expect(ws.bufferedAmount).toBeGreaterThanOrEqual('from a blob'.length);
     // Data of the wrong type throws to the caller even while sends wait behind the Blob.
-    expect(() => ws.send({ not: 'bytes' })).toThrow(TypeError);
+    expect(() => ws.send({ not: 'bytes' } as never)).toThrow(TypeError);
     ws.send('after');
     ws.send(new Blob(['as text']), { binary: false });
     ws.ping(new Blob(['p!']));

@@ -154,9 +154,10 @@ describe('the tarball', () => {
     expect(targets.size).toBeGreaterThan(10);
     const missing = [...targets].filter((target) => !existsSync(installed(target)));
     expect(missing).toEqual([]);
-    // Every export's "types" is a declaration file.
+    // Every export's "types" is a declaration file (.d.cts: the entry's CommonJS face).
     const typeTargets = [...targets].filter((target) => target.includes('.d.'));
-    expect(typeTargets.every((target) => target.endsWith('.d.ts'))).toBe(true);
+    expect(typeTargets.every((target) => /\.d\.c?ts$/.test(target))).toBe(true);
+    expect(typeTargets).toContain('./dist/src/index.d.cts');
   });
 
   it('installs offline with no dependencies, no install scripts run, and the CLI linked', async () => {

@@ -25,7 +25,18 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-type AnyServer = InstanceType<typeof WebSocketServer> | WsPackageServer;
+/**
+ * What serve() uses of a server: ws's API, which wasmsocket's WebSocketServer and the ws package's both
+ * have (a union of the two would not be callable: both declare per-event listener signatures).
+ */
+interface AnyServer {
+  on(event: 'connection', listener: (ws: import('ws').WebSocket) => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'listening', listener: () => void): unknown;
+  address(): unknown;
+  readonly clients?: Iterable<{ terminate(): void }>;
+  close(cb: () => void): void;
+}
 
 function serve(server: AnyServer): Promise<EchoServer> {
   const record: ServerRecord = { messages: [], closes: [], protocols: [] };

@@ -43,7 +43,7 @@ wss.on('connection', (ws, request) => {
   const id = ++nextId;
   const opened = performance.now();
   report({ type: 'connection', id, address: request.socket.remoteAddress ?? '' });
-  ws.on('message', (data: unknown, isBinary: boolean) => {
+  ws.on('message', (data, isBinary) => {
     const bytes = Buffer.isBuffer(data) ? data.length : 0;
     report({ type: 'message', id, bytes });
     ws.send(data, { binary: isBinary }, (error?: Error | null) => {
