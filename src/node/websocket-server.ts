@@ -97,7 +97,10 @@ export interface WebSocketServerOptions<
   handleProtocols?: (protocols: Set<string>, request: InstanceType<U>) => string | false;
   clientTracking?: boolean;
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  /** The class to create for each connection: WebSocket (the default) or a subclass. */
+  /**
+   * The class to create for each connection: WebSocket (the default) or a subclass, constructed as ws
+   * does with (null, undefined, the server's options).
+   */
   WebSocket?: T;
   /**
    * Milliseconds an upgrade may take, from the first byte of its request (on the server this creates)
@@ -461,6 +464,7 @@ export class WebSocketServer<
       writeRefusal(socket, 503);
       return;
     }
+    // Constructed as ws does, with (null, undefined, the server's options).
     const SocketClass: typeof WebSocket = this.options.WebSocket;
     const ws = new SocketClass(null, undefined, this.options);
     let protocol: string | undefined;
