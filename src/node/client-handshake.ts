@@ -36,23 +36,23 @@ export type FinishRequestCallback = (request: ClientRequest, websocket: WebSocke
 export interface ClientOptions
   extends ConnectionSettings,
     Omit<HttpsRequestOptions, 'timeout' | 'path' | 'port' | 'hostname' | 'createConnection'> {
-  handshakeTimeout?: number;
-  followRedirects?: boolean;
-  maxRedirects?: number;
-  origin?: string;
+  handshakeTimeout?: number | undefined;
+  followRedirects?: boolean | undefined;
+  maxRedirects?: number | undefined;
+  origin?: string | undefined;
   /** 13 (the default), or 8 for servers of the last hybi draft. */
-  protocolVersion?: number;
+  protocolVersion?: number | undefined;
   /** Offer permessage-deflate (default true, as ws). */
-  perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  finishRequest?: FinishRequestCallback;
+  perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
+  finishRequest?: FinishRequestCallback | undefined;
   /** Opens the TCP (or IPC) connection, in place of net.connect and tls.connect. */
-  createConnection?: typeof netCreateConnection | RequestOptions['createConnection'];
+  createConnection?: typeof netCreateConnection | RequestOptions['createConnection'] | undefined;
   /**
    * Open the WebSocket over HTTP/2 (RFC 8441) when the server offers it, sharing one session per origin
    * (true: the default pool; or a pool of your own); otherwise, and with an agent, createConnection or
    * socketPath, over HTTP/1.1 as usual. See docs/http2.md.
    */
-  http2?: boolean | Http2SessionPool;
+  http2?: boolean | Http2SessionPool | undefined;
 }
 
 /** Per-WebSocket handshake state kept across redirects. */

@@ -13,9 +13,9 @@ import { DedicatedZlibCodec, SharedZlibCodec } from './zlib-codec.js';
 export interface PerMessageDeflateOptions
   extends Omit<ProtocolDeflateOptions, 'zlibDeflateOptions' | 'zlibInflateOptions'> {
   /** Passed to zlib.createDeflateRaw (level, memLevel, strategy, chunkSize...); the window comes from the negotiation. */
-  zlibDeflateOptions?: ZlibOptions;
+  zlibDeflateOptions?: ZlibOptions | undefined;
   /** Passed to zlib.createInflateRaw. */
-  zlibInflateOptions?: ZlibOptions;
+  zlibInflateOptions?: ZlibOptions | undefined;
 }
 
 /** ws's defaults: compress messages of 1 KiB and more; at most 10 zlib jobs at once. */

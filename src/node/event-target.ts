@@ -66,7 +66,7 @@ export interface WebSocketEventMap {
 
 /** addEventListener's options (ws's: only `once`). */
 export interface EventListenerOptions {
-  once?: boolean;
+  once?: boolean | undefined;
 }
 
 /** A listener of the EventTarget face: a function or an object with handleEvent. */

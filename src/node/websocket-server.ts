@@ -83,38 +83,38 @@ export interface WebSocketServerOptions<
   T extends typeof WebSocket = typeof WebSocket,
   U extends typeof IncomingMessage = typeof IncomingMessage,
 > extends ConnectionSettings {
-  host?: string;
-  port?: number;
-  backlog?: number;
+  host?: string | undefined;
+  port?: number | undefined;
+  backlog?: number | undefined;
   /**
    * An HTTP/1.1 server, or an HTTP/2 one (http2.createServer / createSecureServer): then WebSockets also
    * arrive as extended CONNECT streams (RFC 8441), and HTTP/1.1 upgrades still do with allowHTTP1.
    */
-  server?: HttpServer<U> | HttpsServer<U> | AnyHttp2Server;
-  noServer?: boolean;
-  path?: string;
-  verifyClient?: VerifyClientCallbackAsync<InstanceType<U>> | VerifyClientCallbackSync<InstanceType<U>>;
-  handleProtocols?: (protocols: Set<string>, request: InstanceType<U>) => string | false;
-  clientTracking?: boolean;
-  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  server?: HttpServer<U> | HttpsServer<U> | AnyHttp2Server | undefined;
+  noServer?: boolean | undefined;
+  path?: string | undefined;
+  verifyClient?: VerifyClientCallbackAsync<InstanceType<U>> | VerifyClientCallbackSync<InstanceType<U>> | undefined;
+  handleProtocols?: ((protocols: Set<string>, request: InstanceType<U>) => string | false) | undefined;
+  clientTracking?: boolean | undefined;
+  perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
   /**
    * The class to create for each connection: WebSocket (the default) or a subclass, constructed as ws
    * does with (null, undefined, the server's options).
    */
-  WebSocket?: T;
+  WebSocket?: T | undefined;
   /**
    * Milliseconds an upgrade may take, from the first byte of its request (on the server this creates)
    * to the 101, including an asynchronous verifyClient; slower ones are dropped. Default 10 s.
    */
-  handshakeTimeout?: number;
+  handshakeTimeout?: number | undefined;
   /** Most bytes of request head the server this creates accepts (431 beyond). Default 16 KiB. */
-  maxHeaderSize?: number;
+  maxHeaderSize?: number | undefined;
   /** Most header lines an upgrade request may have (431 beyond). Default 100. */
-  maxHeaderCount?: number;
+  maxHeaderCount?: number | undefined;
   /** Most open connections in total (503 beyond); 0, the default, for no limit. */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /** Most open connections from one remote address (429 beyond); 0, the default, for no limit. */
-  maxConnectionsPerAddress?: number;
+  maxConnectionsPerAddress?: number | undefined;
   /**
    * Origins allowed to connect, as browsers send them: ['https://example.com', 'http://localhost:3000'].
    * Compared exactly as RFC 6454 origins (scheme, host and port; scheme and host in any case, a default
@@ -122,9 +122,9 @@ export interface WebSocketServerOptions<
    * browser) is let through. The opaque origin 'null' is admitted only when listed. An array is required:
    * a lone string is a TypeError.
    */
-  allowedOrigins?: readonly string[];
+  allowedOrigins?: readonly string[] | undefined;
   /** Carries publishes to other server processes (for example the Redis adapter); default: this process only. */
-  pubsub?: PubSubAdapter;
+  pubsub?: PubSubAdapter | undefined;
 }
 
 /** ws's name for the server's options. */

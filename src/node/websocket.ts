@@ -47,32 +47,32 @@ const EMPTY_BUFFER = Buffer.alloc(0);
 
 /** Options that shape a connection, from the server or the client constructor (ws's names). */
 export interface ConnectionSettings {
-  maxPayload?: number;
-  maxFragments?: number;
-  skipUTF8Validation?: boolean;
-  autoPong?: boolean;
-  allowSynchronousEvents?: boolean;
-  closeTimeout?: number;
+  maxPayload?: number | undefined;
+  maxFragments?: number | undefined;
+  skipUTF8Validation?: boolean | undefined;
+  autoPong?: boolean | undefined;
+  allowSynchronousEvents?: boolean | undefined;
+  closeTimeout?: number | undefined;
   /** Ping every intervalMs, terminate when no pong comes within timeoutMs (off by default). */
-  heartbeat?: HeartbeatOptions;
+  heartbeat?: HeartbeatOptions | undefined;
   /**
    * The most bytes that may wait to be written before a send is refused or the connection closed
    * (backpressurePolicy); 0 (the default, as ws) for no limit.
    */
-  maxBackpressure?: number;
+  maxBackpressure?: number | undefined;
   /** 'close' (default): close with 1008 and fail the send; 'refuse': fail the send, keep the connection. */
-  backpressurePolicy?: 'close' | 'refuse';
+  backpressurePolicy?: 'close' | 'refuse' | undefined;
   /**
    * Emit every data message as 'message-stream' (stream: Readable, isBinary) as its bytes arrive,
    * instead of 'message' once whole (message-stream.ts). maxPayload limits each streamed message.
    */
-  streamMessages?: boolean;
+  streamMessages?: boolean | undefined;
   /**
    * ws's client option: fills the 4-byte Buffer it is given with a masking key. For tests and
    * benchmarks that want known keys (a zero key leaves payloads readable on the wire); the default draws
    * keys from crypto.randomFillSync, as RFC 6455 section 5.3 requires.
    */
-  generateMask?: (mask: Buffer) => void;
+  generateMask?: ((mask: Buffer) => void) | undefined;
 }
 
 /**
@@ -131,10 +131,10 @@ export interface WebSocketEvents {
 }
 
 export interface SendOptions {
-  binary?: boolean;
-  compress?: boolean;
-  fin?: boolean;
-  mask?: boolean;
+  binary?: boolean | undefined;
+  compress?: boolean | undefined;
+  fin?: boolean | undefined;
+  mask?: boolean | undefined;
 }
 
 type State = 0 | 1 | 2 | 3;

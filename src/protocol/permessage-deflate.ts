@@ -28,25 +28,25 @@ export interface ExtensionItem {
 /** ws-compatible perMessageDeflate options, plus `memory`. */
 export interface PerMessageDeflateOptions {
   /** Server: never carry our window between messages. Client: ask the server not to. */
-  serverNoContextTakeover?: boolean;
+  serverNoContextTakeover?: boolean | undefined;
   /** Server: require the client not to. Client: promise not to. */
-  clientNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean | undefined;
   /** The server's window bits (8-15): a limit the server sets (server) or asks for (client); false refuses any. */
-  serverMaxWindowBits?: boolean | number;
+  serverMaxWindowBits?: boolean | number | undefined;
   /** The client's window bits (8-15); false: the client does not offer the parameter. */
-  clientMaxWindowBits?: boolean | number;
+  clientMaxWindowBits?: boolean | number | undefined;
   /** Messages below this many bytes are sent uncompressed (default 1024). */
-  threshold?: number;
+  threshold?: number | undefined;
   /** zlib jobs running at once, process-wide (default 10). */
-  concurrencyLimit?: number;
+  concurrencyLimit?: number | undefined;
   /**
    * 'dedicated' (default, as ws): each connection keeps its own compressor and window, about 300 KiB once
    * used with 15-bit windows. 'shared': both directions negotiate no context takeover and borrow engines
    * from one process-wide pool, so an idle connection holds no compression memory.
    */
-  memory?: 'dedicated' | 'shared';
-  zlibDeflateOptions?: object;
-  zlibInflateOptions?: object;
+  memory?: 'dedicated' | 'shared' | undefined;
+  zlibDeflateOptions?: object | undefined;
+  zlibInflateOptions?: object | undefined;
 }
 
 /** zlib's options: an object (its fields are zlib's to check: the Node transport tries them at construction). */

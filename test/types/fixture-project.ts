@@ -7,8 +7,9 @@
 // The fixtures import 'wasmsocket'; for the control that module name, and nothing else, becomes 'ws'.
 //
 // Two module settings, as users have them: 'nodenext' (package "type": "module"; fixtures/esm as ES
-// modules, fixtures/cjs as .cts files) and 'commonjs' (module commonjs with esModuleInterop, which
-// resolves packages the Node 10 way: "types", no "exports"; every fixture compiled as CommonJS).
+// modules, fixtures/cjs as .cts files; with exactOptionalPropertyTypes) and 'commonjs' (module commonjs
+// with esModuleInterop, which resolves packages the Node 10 way: "types", no "exports"; every fixture
+// compiled as CommonJS).
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -96,7 +97,11 @@ function writeProject(target: Target, setting: ModuleSetting): { dir: string; fi
     types: ['node'],
     // Our declarations are checked too, as a user's compiler sees them.
     skipLibCheck: false,
-    ...(setting === 'nodenext' ? { module: 'nodenext' } : { module: 'commonjs', esModuleInterop: true }),
+    // nodenext also with exactOptionalPropertyTypes, which strict projects turn on: options given as
+    // undefined must then be declared `?: T | undefined`.
+    ...(setting === 'nodenext'
+      ? { module: 'nodenext', exactOptionalPropertyTypes: true }
+      : { module: 'commonjs', esModuleInterop: true }),
   };
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, files }, null, 2)}\n`);
   return { dir, files };
