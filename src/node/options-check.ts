@@ -93,8 +93,10 @@ export const SERVER_RULES: OptionRules<Omit<WebSocketServerOptions, keyof Connec
   pubsub: hasMethods('attach', 'publish', 'subscribe', 'unsubscribe', 'close'),
 };
 
-/** Checks a WebSocketServer's options (after ws's port/server/noServer check). */
-/** Checks a server's options (of any request class: `never` accepts every U's callbacks). */
+/**
+ * Checks a WebSocketServer's options (after ws's port/server/noServer check), whatever its request class
+ * (`never` takes every request class's callbacks).
+ */
 export function checkServerOptions(options: WebSocketServerOptions<typeof WebSocket, never>): void {
   checkOptions(options, SERVER_RULES);
   checkOptions(options, CONNECTION_RULES);

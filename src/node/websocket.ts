@@ -29,14 +29,22 @@ import {
   type WebSocketEventMap,
 } from './event-target.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import type * as http2Client from './http2-client.js';
 import type { Http2UpgradeResponse } from './http2-client.js';
+import type * as http2Pool from './http2-session-pool.js';
 import type { AnyListener, Listener } from './listener-types.js';
 import type * as message from './message-data.js';
 import { BINARY_TYPES, type BinaryType, type RawData, toMessageData } from './message-data.js';
 import { MessageStreamReceiver, SendStreamGate, type SendStreamOptions } from './message-stream.js';
 import { allocateBuffer, copyToBuffer, nodeRandom, toBuffer } from './platform.js';
+import type * as prepared from './prepared.js';
 import { PreparedMessage } from './prepared.js';
+import type * as pubsub from './pubsub-adapter.js';
 import type { PublishOptions } from './pubsub-adapter.js';
+import type * as redis from './redis-adapter.js';
+// This module itself, so that the namespace below can name its types (`type SendData = SendData` would
+// name itself).
+import type * as websocket from './websocket.js';
 import type * as server from './websocket-server.js';
 import type { WebSocketServer } from './websocket-server.js';
 
@@ -884,8 +892,10 @@ export interface WebSocket {
 }
 
 // ws's type names in their WebSocket.X form (`WebSocket.RawData`, `WebSocket.Server`, ...), for code that
-// imports only the class (`import WebSocket = require('wasmsocket')`). Types only: the values
-// (WebSocket.Server, WebSocket.createWebSocketStream, ...) are the statics above.
+// imports only the class (`import WebSocket = require('wasmsocket')`), then every other type name the
+// package entry exports, which the CommonJS face (src/index.d.cts, `export = WebSocket`) offers through
+// this namespace. Types only: the values (WebSocket.Server, WebSocket.createWebSocketStream, ...) are the
+// statics above.
 export declare namespace WebSocket {
   type RawData = message.RawData;
   type Data = message.Data;
@@ -918,6 +928,34 @@ export declare namespace WebSocket {
   > = server.WebSocketServer<T, U>;
   /** The class itself (`WebSocket.WebSocket`), as an instance type. */
   type WebSocket = InstanceType<typeof WebSocket>;
+
+  // wasmsocket's own.
+  type BinaryType = message.BinaryType;
+  type SendData = websocket.SendData;
+  type PublishData = websocket.PublishData;
+  type SendCallback = websocket.SendCallback;
+  type SendOptions = websocket.SendOptions;
+  type WebSocketEvents = websocket.WebSocketEvents;
+  type WebSocketServerOptions<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = server.WebSocketServerOptions<T, U>;
+  type WebSocketServerEvents<
+    T extends typeof WebSocket = typeof WebSocket,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > = server.WebSocketServerEvents<T, U>;
+  type VerifyClientInfo<Request extends IncomingMessage = IncomingMessage> = server.VerifyClientInfo<Request>;
+  type VerifyClientCallback = server.VerifyClientCallback;
+  type Http2UpgradeResponse = http2Client.Http2UpgradeResponse;
+  type Http2SessionPool = http2Pool.Http2SessionPool;
+  type Http2SessionPoolOptions = http2Pool.Http2SessionPoolOptions;
+  type PreparedMessage = prepared.PreparedMessage;
+  type PrepareOptions = prepared.PrepareOptions;
+  type PublishOptions = pubsub.PublishOptions;
+  type PubSubAdapter = pubsub.PubSubAdapter;
+  type RemoteMessage = pubsub.RemoteMessage;
+  type RedisAdapter = redis.RedisAdapter;
+  type RedisAdapterOptions = redis.RedisAdapterOptions;
 }
 
 /** What the Connection reports, passed on to its WebSocket (one small object, no closures). */

@@ -8,7 +8,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CheckResult, COMPILERS, type Compiler, checkFixtures, REPO_ROOT } from './fixture-project.ts';
+import {
+  type CheckResult,
+  COMPILERS,
+  type Compiler,
+  checkFixtures,
+  entryExports,
+  REPO_ROOT,
+} from './fixture-project.ts';
 
 const CHECK_TIMEOUT_MS = 180_000;
 
@@ -20,6 +27,13 @@ function expectClean(result: CheckResult): void {
 }
 
 const compilers = Object.keys(COMPILERS) as Compiler[];
+
+it('the generated check of every entry name sees the names the package exports', () => {
+  const { types, values } = entryExports();
+  expect(types).toEqual(expect.arrayContaining(['RawData', 'ServerOptions', 'ClientOptions', 'SendData']));
+  expect(values).toEqual(expect.arrayContaining(['WebSocket', 'WebSocketServer', 'Server', 'RedisAdapter']));
+  expect(values).not.toContain('module.exports');
+});
 
 describe.each(compilers)('%s', (compiler) => {
   describe.each(['nodenext', 'commonjs'] as const)('module %s', (setting) => {
