@@ -4,11 +4,14 @@
 // the working tree.
 //
 // npm installs the tarball with --offline: wasmsocket has no runtime dependencies, so nothing needs the
-// network. `npm pack --ignore-scripts` packs the dist/ already built (`npm test` builds first) instead of
-// running the "prepack" build again while other tests read dist/.
+// network. The package is packed from a staging copy of what "files" lists, with the manifest that
+// `prepack` (scripts/pack-manifest.js) gives the tarball, by `npm pack --ignore-scripts`: the dist/ already
+// built (`npm test` builds first) is packed without running the build again while other tests read dist/,
+// and without rewriting the repository's package.json under them. install-from-clone.node.test.ts runs the
+// real `npm pack`, scripts and all.
 
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,12 +63,29 @@ function npm(args: string[], cwd: string) {
   });
 }
 
+/**
+ * A copy of the files the tarball holds ("files", plus package.json) with the manifest `prepack` packs: no
+ * `prepare` (npm 11 would flag it in a consumer's install; scripts/pack-manifest.js).
+ */
+function stagePackage(staging: string): string {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    files: string[];
+    scripts: Record<string, string>;
+  };
+  mkdirSync(staging);
+  for (const entry of manifest.files) cpSync(join(REPO_ROOT, entry), join(staging, entry), { recursive: true });
+  delete manifest.scripts.prepare;
+  writeFileSync(join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return staging;
+}
+
 /** Packs the repository and installs the tarball into a new project. */
 export async function createConsumerProject(): Promise<ConsumerProject> {
   const root = mkdtempSync(join(tmpdir(), 'wasmsocket-packaging-'));
   const remove = () => rmSync(root, { recursive: true, force: true });
   try {
-    const packed = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', root], REPO_ROOT);
+    const staging = stagePackage(join(root, 'staging'));
+    const packed = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', root], staging);
     const [report] = JSON.parse(packed.stdout) as PackReport[];
     const tarball = join(root, report.filename);
 

@@ -1,5 +1,6 @@
 // The README's install instructions for today (no registry yet), run as written: in a copy of the
-// repository's files (what `git clone` gives), `npm pack` builds through `prepack` and writes the tarball,
+// repository's files (what `git clone` gives), `npm pack` builds through `prepack` and writes the tarball
+// (whose manifest has no `prepare`: scripts/pack-manifest.js),
 // and `npm install ../wasmsocket/wasmsocket-<version>.tgz` installs it into an app, where it works. The
 // copy gets the repository's node_modules by symlink instead of `npm ci`, which would only download the
 // same devDependencies again; everything else is the README's commands.
@@ -45,9 +46,13 @@ it("installs with the README's commands: npm pack in the clone, npm install of t
   expect(existsSync(join(clone, 'dist'))).toBe(false);
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
 
-  // `npm pack` builds first (prepack) and writes the tarball.
+  // `npm pack` builds first (prepack) and writes the tarball, whose manifest has no `prepare` (npm 11 would
+  // flag it in the app's install); the clone's package.json keeps its own, for `npm ci` there.
+  const manifestBefore = readFileSync(join(clone, 'package.json'), 'utf8');
   await run('npm', ['pack'], { cwd: clone, env: npmEnv(), timeout: NPM_TIMEOUT_MS, maxBuffer: 64 << 20 });
   expect(existsSync(join(clone, tarball))).toBe(true);
+  expect(readFileSync(join(clone, 'package.json'), 'utf8')).toBe(manifestBefore);
+  expect(JSON.parse(manifestBefore).scripts.prepare).toBe('node scripts/build.js');
 
   // `npm install ../wasmsocket/<tarball>` in the app.
   const app = join(root, 'your-app');
@@ -59,6 +64,8 @@ it("installs with the README's commands: npm pack in the clone, npm install of t
     timeout: NPM_TIMEOUT_MS,
   });
   expect(`${installed.stdout}${installed.stderr}`).not.toMatch(/npm (error|ERR!)|install-scripts/);
+  const installedManifest = JSON.parse(readFileSync(join(app, 'node_modules', 'wasmsocket', 'package.json'), 'utf8'));
+  expect(installedManifest.scripts.prepare).toBeUndefined();
 
   // It works there: a server and a client echo, on the codec's SIMD build.
   writeFileSync(
