@@ -10,6 +10,7 @@ import { CloseEvent, ErrorEvent, MessageEvent } from './node/event-target.js';
 import { isWebSocketStream } from './node/http2-server.js';
 import { defaultHttp2SessionPool, Http2SessionPool } from './node/http2-session-pool.js';
 import { PreparedMessage } from './node/prepared.js';
+import { ReconnectingWebSocket } from './node/reconnecting-websocket.js';
 import { RedisAdapter } from './node/redis-adapter.js';
 import { createWebSocketStream } from './node/stream.js';
 import { WebSocket } from './node/websocket.js';
@@ -28,6 +29,7 @@ Object.assign(WebSocket, {
   defaultHttp2SessionPool,
   PreparedMessage,
   RedisAdapter,
+  ReconnectingWebSocket,
 });
 
 export type { CertMeta, ClientOptions, FinishRequestCallback } from './node/client-handshake.js';
@@ -38,6 +40,10 @@ export type { Http2SessionPoolOptions } from './node/http2-session-pool.js';
 export type { BinaryType, Data, RawData } from './node/message-data.js';
 export type { PrepareOptions } from './node/prepared.js';
 export type { PublishOptions, PubSubAdapter, RemoteMessage } from './node/pubsub-adapter.js';
+export type {
+  ReconnectingWebSocketEvents,
+  ReconnectingWebSocketOptions,
+} from './node/reconnecting-websocket.js';
 export type { RedisAdapterOptions } from './node/redis-adapter.js';
 export type { PublishData, SendCallback, SendData, SendOptions, WebSocketEvents } from './node/websocket.js';
 export type {
@@ -50,6 +56,8 @@ export type {
   WebSocketServerEvents,
   WebSocketServerOptions,
 } from './node/websocket-server.js';
+export type { ReconnectCloseEvent, ReconnectOptions, ReconnectTimers } from './web/reconnect-options.js';
+export type { ReconnectingDetails } from './web/reconnector.js';
 export {
   CloseEvent,
   createWebSocketStream,
@@ -59,6 +67,7 @@ export {
   isWebSocketStream,
   MessageEvent,
   PreparedMessage,
+  ReconnectingWebSocket,
   RedisAdapter,
   WebSocket,
   WebSocket as 'module.exports',

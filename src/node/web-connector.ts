@@ -7,6 +7,10 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { WebClientOptions } from '../web/open-session.js';
+import {
+  ReconnectingWebSocket as BaseReconnectingWebSocket,
+  type ReconnectingWebSocketOptions,
+} from '../web/reconnecting-websocket.js';
 import { installRuntimeConnector, withDefaultConnector } from '../web/runtime-connector.js';
 import { type Connector, hostnameOf, portOf, type SocketStreams } from '../web/socket-streams.js';
 import { WebSocket as BaseWebSocket } from '../web/websocket.js';
@@ -138,6 +142,12 @@ export class WebSocketStream extends BaseWebSocketStream {
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols?: string | string[], options: WebClientOptions = {}) {
+    super(url, protocols, withDefaultConnector(options, nodeConnector));
+  }
+}
+
+export class ReconnectingWebSocket extends BaseReconnectingWebSocket {
+  constructor(url: string | URL, protocols?: string | string[], options: ReconnectingWebSocketOptions = {}) {
     super(url, protocols, withDefaultConnector(options, nodeConnector));
   }
 }

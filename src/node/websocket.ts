@@ -179,6 +179,7 @@ export class WebSocket extends EventEmitter {
   declare static defaultHttp2SessionPool: typeof import('./http2-session-pool.js').defaultHttp2SessionPool;
   declare static PreparedMessage: typeof import('./prepared.js').PreparedMessage;
   declare static RedisAdapter: typeof import('./redis-adapter.js').RedisAdapter;
+  declare static ReconnectingWebSocket: typeof import('./reconnecting-websocket.js').ReconnectingWebSocket;
 
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;

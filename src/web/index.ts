@@ -11,6 +11,15 @@ export type { MessageChunk, MessageSource } from './message-source.js';
 export type { NodeWebSocketLike } from './node-websocket-channel.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, type WebClientOptions } from './open-session.js';
 export type { OutgoingChunk, OutgoingMessageStream } from './outbound-messages.js';
+export { ReconnectErrorEvent, ReconnectingEvent } from './reconnect-events.js';
+export type { ReconnectCloseEvent, ReconnectOptions, ReconnectTimers } from './reconnect-options.js';
+export {
+  type ReconnectingCloseEvent,
+  ReconnectingWebSocket,
+  type ReconnectingWebSocketEventMap,
+  type ReconnectingWebSocketOptions,
+} from './reconnecting-websocket.js';
+export type { ReconnectingDetails } from './reconnector.js';
 export { installRuntimeConnector, runtimeConnector } from './runtime-connector.js';
 export { DEFAULT_CLOSE_TIMEOUT_MS } from './session.js';
 export type { ConnectOptions, Connector, SocketStreams } from './socket-streams.js';

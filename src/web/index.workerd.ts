@@ -5,6 +5,10 @@
 
 import { workerdConnector } from './connect-workerd.js';
 import type { WebClientOptions } from './open-session.js';
+import {
+  ReconnectingWebSocket as BaseReconnectingWebSocket,
+  type ReconnectingWebSocketOptions,
+} from './reconnecting-websocket.js';
 import { withDefaultConnector } from './runtime-connector.js';
 import { WebSocket as BaseWebSocket } from './websocket.js';
 import { WebSocketStream as BaseWebSocketStream, type WebSocketStreamOptions } from './websocket-stream.js';
@@ -20,6 +24,12 @@ export class WebSocketStream extends BaseWebSocketStream {
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols?: string | string[], options: WebClientOptions = {}) {
+    super(url, protocols, withDefaultConnector(options, workerdConnector));
+  }
+}
+
+export class ReconnectingWebSocket extends BaseReconnectingWebSocket {
+  constructor(url: string | URL, protocols?: string | string[], options: ReconnectingWebSocketOptions = {}) {
     super(url, protocols, withDefaultConnector(options, workerdConnector));
   }
 }
