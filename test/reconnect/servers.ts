@@ -54,6 +54,8 @@ export interface RecordingServerOptions {
   refuse?: (handshake: number) => number | undefined;
   /** Answer each text message with this, when set. */
   reply?: (text: string) => string | undefined;
+  /** Drop the connection (no close frame) right after a message for which this says true. */
+  dropAfter?: (text: string) => boolean;
 }
 
 /** Our WebSocketServer, recording; echoes nothing unless `reply` says. */
@@ -118,6 +120,7 @@ export async function startRecordingServer(options: RecordingServerOptions = {},
           wake();
           const answer = options.reply?.(text);
           if (answer !== undefined) ws.send(answer);
+          if (options.dropAfter?.(text)) ws.terminate();
         });
         ws.on('close', (code: number, reason: Buffer) => {
           record.closes.push({ code, reason: reason.toString() });
