@@ -38,8 +38,21 @@ import { type SendCallback, type SendOptions, WebSocket } from './websocket.js';
 /** ReconnectingWebSocket's options: the reconnecting ones and those of every attempt's WebSocket. */
 export interface ReconnectingWebSocketOptions extends ClientOptions, ReconnectOptions {}
 
-/** Events of the current socket passed on as they are, while it is the current one. */
-const FORWARDED_EVENTS = ['message', 'message-stream', 'ping', 'pong', 'upgrade', 'redirect', 'drain'] as const;
+/**
+ * Events of the current socket passed on as they are. The socket listens for one only while this object
+ * has listeners for it, since WebSocket acts on whether anyone listens: without a 'redirect' listener it
+ * drops credentials on a redirect to another host, without a 'message-stream' listener it drains the
+ * stream itself.
+ */
+const FORWARDED_EVENTS: ReadonlySet<string | symbol> = new Set([
+  'message',
+  'message-stream',
+  'ping',
+  'pong',
+  'upgrade',
+  'redirect',
+  'drain',
+]);
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only types the listeners of inherited methods
 export class ReconnectingWebSocket extends EventEmitter {
@@ -61,6 +74,8 @@ export class ReconnectingWebSocket extends EventEmitter {
   private paused = false;
   private closedByUser = false;
   private lastWasClean = false;
+  /** The current socket's listeners that pass its events on, by event name. */
+  private forwarders = new Map<string | symbol, (...args: unknown[]) => void>();
 
   /** ws's signatures: (address, protocols?, options?) or (address, options). */
   constructor(
@@ -78,6 +93,11 @@ export class ReconnectingWebSocket extends EventEmitter {
     this.address = address;
     this.protocols = protocols as string | string[] | undefined;
     this.socketOptions = socket;
+    // 'newListener' comes before the listener is added, 'removeListener' after it is removed.
+    this.on('newListener', (name: string | symbol) => this.forward(name));
+    this.on('removeListener', (name: string | symbol) => {
+      if (this.listenerCount(name) === 0) this.stopForwarding(name);
+    });
     this.reconnector = new Reconnector<WebSocket, QueuedSend>(resolved, {
       connect: () => this.connect(),
       abort: (attempt) => attempt.terminate(),
@@ -262,12 +282,26 @@ export class ReconnectingWebSocket extends EventEmitter {
       const { code, reason, wasClean } = event as CloseEvent;
       reconnector.socketEnded(socket, { code, reason, wasClean });
     });
-    for (const name of FORWARDED_EVENTS) {
-      socket.on(name, (...args: unknown[]) => {
-        if (reconnector.current === socket) this.emit(name, ...args);
-      });
-    }
+    this.forwarders = new Map();
+    for (const name of FORWARDED_EVENTS) if (this.listenerCount(name) > 0) this.forward(name, socket);
     return socket;
+  }
+
+  /** Makes `socket` (the current one) pass `name` events on, if it is one of FORWARDED_EVENTS. */
+  private forward(name: string | symbol, socket = this.reconnector?.current): void {
+    if (!FORWARDED_EVENTS.has(name) || socket == null || this.forwarders.has(name)) return;
+    const forwarder = (...args: unknown[]) => {
+      if (this.reconnector.current === socket) this.emit(name, ...args);
+    };
+    this.forwarders.set(name, forwarder);
+    socket.on(name, forwarder);
+  }
+
+  private stopForwarding(name: string | symbol): void {
+    const forwarder = this.forwarders.get(name);
+    if (forwarder === undefined) return;
+    this.forwarders.delete(name);
+    this.reconnector.current?.removeListener(name, forwarder);
   }
 
   /** HTTP/1.1: the server answered the upgrade with another status. */

@@ -40,6 +40,10 @@ export function cleanupsAfterEach() {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   return {
+    /** Runs `cleanup` after the test. */
+    cleanups(cleanup: () => unknown): void {
+      cleanups.push(cleanup);
+    },
     track<T extends { close(): unknown }>(thing: T): T {
       cleanups.push(() => thing.close());
       return thing;

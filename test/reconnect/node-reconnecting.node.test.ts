@@ -3,13 +3,14 @@
 // backoff's delays, maxRetries, connectTimeoutMs against a server that never answers the upgrade, the
 // send queue and its bound, and close() at each stage.
 
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { type ReconnectCloseEvent, ReconnectingWebSocket } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
+import { listenOnLoopback, within } from '../interop/waits.ts';
 import { cleanupsAfterEach, recordEvents } from './node-events.ts';
 import { type RecordingServer, startRecordingServer } from './servers.ts';
 
-const { track, client } = cleanupsAfterEach();
+const { track, client, cleanups } = cleanupsAfterEach();
 
 describe('a server killed and started again on the same port', () => {
   it('reconnects, and the messages sent meanwhile arrive once, in order, before later ones', async () => {
@@ -154,5 +155,48 @@ describe('handshake statuses', () => {
         expect(events.count('reconnecting')).toBe(0);
       }
     }
+  });
+});
+
+describe('events of the wrapped socket', () => {
+  it("keeps WebSocket's rule for redirects: credentials go to another host only when 'redirect' is listened to", async () => {
+    const target = track(await startRecordingServer({ host: '127.0.0.2' }));
+    const redirector = createServer((_request, response) => response.end());
+    redirector.on('upgrade', (_request, socket) => {
+      socket.end(`HTTP/1.1 302 Found\r\nLocation: ${target.url}\r\nContent-Length: 0\r\n\r\n`);
+    });
+    const port = await listenOnLoopback(redirector);
+    cleanups(() => new Promise((resolve) => redirector.close(resolve)));
+    const options = { followRedirects: true, headers: { authorization: 'Bearer secret' } };
+
+    const quiet = recordEvents(client(`ws://127.0.0.1:${port}/`, undefined, options));
+    await quiet.reached('open', 1);
+    expect(target.connections[0].headers.authorization).toBeUndefined();
+
+    const listened = client(`ws://127.0.0.1:${port}/`, undefined, options);
+    const redirects: string[] = [];
+    listened.on('redirect', (url) => redirects.push(url));
+    await recordEvents(listened).reached('open', 1);
+    expect(redirects).toEqual([target.url]);
+    expect(target.connections[1].headers.authorization).toBe('Bearer secret');
+  });
+
+  it("passes 'message-stream' on with streamMessages, and 'ping' and 'pong'", async () => {
+    const server = track(await startRecordingServer({ reply: (text) => text.toUpperCase() }));
+    const rws = client(server.url, undefined, { streamMessages: true });
+    const events = recordEvents(rws);
+    const streamed = new Promise<string>((resolve) => {
+      rws.on('message-stream', async (stream) => {
+        let text = '';
+        for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk;
+        resolve(text);
+      });
+    });
+    const pong = new Promise<string>((resolve) => rws.on('pong', (data) => resolve(String(data))));
+    await events.reached('open', 1);
+    rws.send('streamed');
+    rws.ping('p');
+    expect(await within(streamed, 'the streamed message')).toBe('STREAMED');
+    expect(await within(pong, 'the pong')).toBe('p');
   });
 });

@@ -56,6 +56,8 @@ export interface RecordingServerOptions {
   reply?: (text: string) => string | undefined;
   /** Drop the connection (no close frame) right after a message for which this says true. */
   dropAfter?: (text: string) => boolean;
+  /** A loopback address other than 127.0.0.1 (another host, for redirects). */
+  host?: string;
 }
 
 /** Our WebSocketServer, recording; echoes nothing unless `reply` says. */
@@ -100,7 +102,7 @@ export async function startRecordingServer(options: RecordingServerOptions = {},
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const wss = new WebSocketServer({
-        host: '127.0.0.1',
+        host: options.host ?? '127.0.0.1',
         port: record.port,
         handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false),
         verifyClient: (_info, callback) => {
@@ -130,7 +132,7 @@ export async function startRecordingServer(options: RecordingServerOptions = {},
       wss.once('error', reject);
       wss.once('listening', () => {
         record.port = (wss.address() as { port: number }).port;
-        record.url = `ws://127.0.0.1:${record.port}/`;
+        record.url = `ws://${options.host ?? '127.0.0.1'}:${record.port}/`;
         server = wss;
         resolve();
       });
