@@ -274,10 +274,10 @@ describe('TypeScript (moduleResolution nodenext)', () => {
 
   it('type-checks a program using every entry, from ESM and from CommonJS', async () => {
     const result = await typeCheck('entries', {
-      'entries.ts': `import WebSocket, { createWebSocketStream, WebSocketServer } from 'wasmsocket';
+      'entries.ts': `import WebSocket, { createWebSocketStream, ReconnectingWebSocket, WebSocketServer } from 'wasmsocket';
 import { type ActiveBackend, activeBackend, FrameScanner, isValidUtf8, mask, unmask } from 'wasmsocket/codec';
 import { Connection, computeAcceptAsync, Opcode } from 'wasmsocket/protocol';
-import { nodeConnector, socketStreams, WebSocketStream } from 'wasmsocket/web';
+import { nodeConnector, ReconnectingWebSocket as WebReconnecting, socketStreams, WebSocketStream } from 'wasmsocket/web';
 
 const backend: ActiveBackend = activeBackend();
 const valid: boolean = isValidUtf8(new Uint8Array(4));
@@ -287,7 +287,12 @@ const server: WebSocketServer = new WebSocketServer({ noServer: true });
 const client: WebSocket = new WebSocket('ws://127.0.0.1:1', { handshakeTimeout: 1000 });
 const stream: WebSocketStream = new WebSocketStream('ws://127.0.0.1:1', { connector: nodeConnector });
 const accept: Promise<string> = computeAcceptAsync('dGhlIHNhbXBsZSBub25jZQ==');
-export { backend, valid, server, client, stream, accept, createWebSocketStream, socketStreams, Connection, Opcode, FrameScanner };
+const reconnecting = new ReconnectingWebSocket('ws://127.0.0.1:1', { maxRetries: 3, handshakeTimeout: 1000 });
+reconnecting.on('reconnecting', ({ attempt, delayMs }) => console.log(attempt + delayMs));
+reconnecting.on('close', (code: number, reason: Buffer) => console.log(code, reason.length));
+const webReconnecting = new WebReconnecting('ws://127.0.0.1:1', undefined, { connectTimeoutMs: 500 });
+webReconnecting.addEventListener('reconnecting', (event) => console.log(event.attempt + event.delayMs));
+export { backend, valid, server, client, stream, accept, createWebSocketStream, socketStreams, Connection, Opcode, FrameScanner, reconnecting, webReconnecting };
 `,
       'entries.cts': `import WebSocket = require('wasmsocket');
 import codec = require('wasmsocket/codec');
@@ -295,7 +300,8 @@ import codec = require('wasmsocket/codec');
 const server: InstanceType<typeof WebSocket.Server> = new WebSocket.WebSocketServer({ noServer: true });
 const client = new WebSocket('ws://127.0.0.1:1');
 const valid: boolean = codec.isValidUtf8(new Uint8Array(1));
-export = { server, client, valid, duplex: WebSocket.createWebSocketStream };
+const reconnecting = new WebSocket.ReconnectingWebSocket('ws://127.0.0.1:1', { minDelayMs: 10 });
+export = { server, client, valid, reconnecting, duplex: WebSocket.createWebSocketStream };
 `,
     });
     expect(result.output).toBe('');
@@ -304,18 +310,22 @@ export = { server, client, valid, duplex: WebSocket.createWebSocketStream };
 
   it('the declarations really constrain (a misuse fails with a type error, not a missing module)', async () => {
     const result = await typeCheck('misuse', {
-      'misuse.ts': `import WebSocket from 'wasmsocket';
+      'misuse.ts': `import WebSocket, { ReconnectingWebSocket } from 'wasmsocket';
 import { isValidUtf8 } from 'wasmsocket/codec';
 import { WebSocketStream } from 'wasmsocket/web';
 export const a: number = WebSocket;
 export const b: string = isValidUtf8(new Uint8Array(1));
 export const c: number = WebSocketStream;
+new ReconnectingWebSocket('ws://127.0.0.1:1', { minDelayMs: '10' });
+export const d: string = new ReconnectingWebSocket('ws://127.0.0.1:1').readyState;
 `,
     });
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/misuse\.ts\(4,\d+\): error TS2322/);
     expect(result.output).toMatch(/misuse\.ts\(5,\d+\): error TS2322/);
     expect(result.output).toMatch(/misuse\.ts\(6,\d+\): error TS2322/);
+    expect(result.output).toMatch(/misuse\.ts\(7,\d+\): error TS2345: .*\{ minDelayMs: string; \}/);
+    expect(result.output).toMatch(/misuse\.ts\(8,\d+\): error TS2322/);
     expect(result.output).not.toMatch(/TS2307|TS7016/);
   });
 });
