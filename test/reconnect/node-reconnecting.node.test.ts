@@ -5,7 +5,8 @@
 
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { type ReconnectCloseEvent, ReconnectingWebSocket } from '../../src/index.ts';
+import { Http2SessionPool, type ReconnectCloseEvent, ReconnectingWebSocket } from '../../src/index.ts';
+import { startH2Endpoint } from '../http2/h2-endpoint.ts';
 import { listenOnLoopback, within } from '../interop/waits.ts';
 import { cleanupsAfterEach, recordEvents } from './node-events.ts';
 import { type RecordingServer, startRecordingServer } from './servers.ts';
@@ -131,6 +132,32 @@ describe('handshake statuses', () => {
     const errors = events.of('error').map(([error]) => (error as { status?: number }).status);
     expect(errors).toEqual([429, 503, 429]);
     expect(server.connections[0].headers['x-attempt']).toBe('same');
+  });
+
+  it('over HTTP/2 (h2c) too: the refused extended CONNECT’s status reaches shouldReconnect', async () => {
+    let streams = 0;
+    const endpoint = track(
+      await startH2Endpoint({
+        secure: false,
+        wssOptions: { verifyClient: (_info, done) => (streams++ === 0 ? done(false, 503) : done(false, 401)) },
+      }),
+    );
+    const pool = new Http2SessionPool();
+    cleanups(() => pool.close());
+    const statuses: Array<number | undefined> = [];
+    const rws = client(`${endpoint.origin}/`, undefined, {
+      http2: pool,
+      minDelayMs: 5,
+      shouldReconnect: (event) => {
+        statuses.push(event.status);
+        return event.status === 503;
+      },
+    });
+    const events = recordEvents(rws);
+    await events.reached('close', 1);
+    expect(statuses).toEqual([503, 401]);
+    expect(events.count('reconnecting')).toBe(1);
+    expect(streams).toBe(2);
   });
 
   it('gives up on a close with 1000 or 1008 from the server, and reconnects after 1001 or 1011', async () => {
