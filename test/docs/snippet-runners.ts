@@ -764,6 +764,37 @@ const hash = createHash('sha256');
   expect(process.lines().at(-1)).toBe(createHash('sha256').update(fileBytes()).digest('hex'));
 };
 
+/**
+ * README and docs/reconnect.md, the reconnecting client with a server of its own: the process ends by
+ * itself (close() left no timer or socket behind), the message it sent comes back and is printed, and
+ * where the server closes the first connection (1012) the client says it reconnects.
+ */
+const reconnectingClient: Runner = async (snippet, context) => {
+  const project = await context.project();
+  const sent = /ws\.send\('([^']+)'\)/.exec(snippet.code)?.[1];
+  expect(sent, 'the snippet sends a string literal').toBeDefined();
+  const { process } = await runOnFreePort(
+    project,
+    snippet,
+    context,
+    (port) => withPorts(snippet.code, { 8080: port }),
+    (process) => process.waitForExit(RUN_MS),
+  );
+  expect((await process.exited).code, process.describe()).toBe(0);
+  expect(process.stderr, process.describe()).toBe('');
+  const lines = process.lines();
+  expect(
+    lines.some((line) => line.endsWith(sent as string)),
+    process.describe(),
+  ).toBe(true);
+  if (snippet.code.includes('close(1012')) {
+    expect(
+      lines.some((line) => /attempt 1 in \d+ ms/.test(line)),
+      process.describe(),
+    ).toBe(true);
+  }
+};
+
 export const RUNNERS: Record<string, Runner> = {
   generic,
   'drop-in': dropIn,
@@ -779,6 +810,7 @@ export const RUNNERS: Record<string, Runner> = {
   'http2-stream-handler': http2StreamHandler,
   'recommended-server': recommendedServer,
   'stream-messages': streamMessages,
+  'reconnecting-client': reconnectingClient,
 };
 
 /** The system program a runner needs beyond Node and npm, if any (skipped with one line without it). */
