@@ -31,9 +31,10 @@ import {
 import { type ReconnectingDetails, Reconnector, ReconnectState } from '../web/reconnector.js';
 import type { ClientOptions } from './client-handshake.js';
 import { addEventListener, type CloseEvent, defineEventAttributes, removeEventListener } from './event-target.js';
+import type { AnyListener, Listener } from './listener-types.js';
 import { BINARY_TYPES, type BinaryType } from './message-data.js';
 import { type QueuedSend, queuedSend } from './queued-send.js';
-import { type SendCallback, type SendOptions, WebSocket } from './websocket.js';
+import { type SendCallback, type SendData, type SendOptions, WebSocket, type WebSocketEvents } from './websocket.js';
 
 /** ReconnectingWebSocket's options: the reconnecting ones and those of every attempt's WebSocket. */
 export interface ReconnectingWebSocketOptions extends ClientOptions, ReconnectOptions {}
@@ -186,15 +187,18 @@ export class ReconnectingWebSocket extends EventEmitter {
    * mark); queues while not connected (returns true; throws when the queue would pass maxQueuedBytes);
    * after close() or once it gave up, reports to `cb` as ws does for a closed socket.
    */
-  send(data: unknown, options?: SendOptions | SendCallback, cb?: SendCallback): boolean {
+  send(data?: SendData | null, cb?: SendCallback): boolean;
+  send(data: SendData | null | undefined, options: SendOptions, cb?: SendCallback): boolean;
+  send(data?: unknown, options?: SendOptions | SendCallback, cb?: SendCallback): boolean {
     if (typeof options === 'function') {
       cb = options;
       options = undefined;
     }
     const socket = this.reconnector.current as WebSocket;
     const state = this.reconnector.state;
-    if (state === ReconnectState.CLOSING || state === ReconnectState.CLOSED) return socket.send(data, options, cb);
-    if (this.reconnector.connected && socket.readyState === WebSocket.OPEN) return socket.send(data, options, cb);
+    const now = state === ReconnectState.CLOSING || state === ReconnectState.CLOSED || this.connectedNow(socket);
+    // WebSocket.send checks the data's type itself.
+    if (now) return socket.send(data as SendData, options ?? {}, cb);
     // Connecting, waiting, or the connection is going down: for the next one.
     const queued = queuedSend(data, options, cb);
     const queue = this.reconnector.queue;
@@ -212,12 +216,18 @@ export class ReconnectingWebSocket extends EventEmitter {
   }
 
   /** ping and pong go to the current socket (which throws while it connects, and reports to `cb` once closed). */
+  ping(cb?: SendCallback): void;
+  ping(data?: SendData | null, mask?: boolean, cb?: SendCallback): void;
+  ping(data: SendData | null | undefined, cb: SendCallback): void;
   ping(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
-    (this.reconnector.current as WebSocket).ping(data, mask, cb);
+    (this.reconnector.current as WebSocket).ping(data as SendData, mask as boolean, cb);
   }
 
+  pong(cb?: SendCallback): void;
+  pong(data?: SendData | null, mask?: boolean, cb?: SendCallback): void;
+  pong(data: SendData | null | undefined, cb: SendCallback): void;
   pong(data?: unknown, mask?: boolean | SendCallback, cb?: SendCallback): void {
-    (this.reconnector.current as WebSocket).pong(data, mask, cb);
+    (this.reconnector.current as WebSocket).pong(data as SendData, mask as boolean, cb);
   }
 
   /**
@@ -251,6 +261,11 @@ export class ReconnectingWebSocket extends EventEmitter {
   resume(): void {
     this.paused = false;
     if (this.reconnector.connected) (this.reconnector.current as WebSocket).resume();
+  }
+
+  /** True while `socket` is the open connection sends go to. */
+  private connectedNow(socket: WebSocket): boolean {
+    return this.reconnector.connected && socket.readyState === WebSocket.OPEN;
   }
 
   private betweenConnections(): boolean {
@@ -322,7 +337,7 @@ export class ReconnectingWebSocket extends EventEmitter {
 
   private flush(socket: WebSocket, queued: QueuedSend): void {
     try {
-      socket.send(queued.data, queued.options, queued.cb);
+      socket.send(queued.data as SendData, queued.options ?? {}, queued.cb);
     } catch (error) {
       // The data was checked when queued; whatever still goes wrong goes where a send's failure goes.
       if (queued.cb) process.nextTick(queued.cb, error as Error);
@@ -370,38 +385,53 @@ export class ReconnectingWebSocket extends EventEmitter {
   }
 }
 
-/** The events of a ReconnectingWebSocket, with their listeners' arguments. */
-export interface ReconnectingWebSocketEvents {
-  open: () => void;
-  message: (data: Buffer | ArrayBuffer | Buffer[] | Blob, isBinary: boolean) => void;
-  /** Only when it stops for good: it gave up, or close() finished. */
-  close: (code: number, reason: Buffer) => void;
-  /** Each failed attempt or connection error, and queued messages that were not sent (only when listened to). */
-  error: (error: Error) => void;
-  /** A connection ended and another attempt is scheduled in delayMs. */
-  reconnecting: (details: ReconnectingDetails) => void;
-  ping: (data: Buffer) => void;
-  pong: (data: Buffer) => void;
-  drain: () => void;
-  upgrade: (response: IncomingMessage) => void;
-  redirect: (url: string, request: ClientRequest) => void;
-  'unexpected-response': (request: ClientRequest, response: IncomingMessage) => void;
+/**
+ * The events of a ReconnectingWebSocket and the arguments their listeners receive: WebSocket's, passed on
+ * from the current connection, and 'reconnecting'. 'close' comes only when it stops for good; 'error'
+ * only while someone listens.
+ */
+export interface ReconnectingWebSocketEvents extends WebSocketEvents {
+  /** A connection ended (or an attempt failed) and attempt `attempt` starts in `delayMs` ms. */
+  reconnecting: [details: ReconnectingDetails];
 }
 
-type Listener = (...args: never[]) => void;
-
-// Typed listeners for each event (declaration merging; EventEmitter does the work).
+// Typed listeners per event, as WebSocket declares them (declaration merging; EventEmitter does the work).
 export interface ReconnectingWebSocket {
-  on<E extends keyof ReconnectingWebSocketEvents>(event: E, listener: ReconnectingWebSocketEvents[E]): this;
-  on(event: string | symbol, listener: Listener): this;
-  once<E extends keyof ReconnectingWebSocketEvents>(event: E, listener: ReconnectingWebSocketEvents[E]): this;
-  once(event: string | symbol, listener: Listener): this;
-  off<E extends keyof ReconnectingWebSocketEvents>(event: E, listener: ReconnectingWebSocketEvents[E]): this;
-  off(event: string | symbol, listener: Listener): this;
-  addListener<E extends keyof ReconnectingWebSocketEvents>(event: E, listener: ReconnectingWebSocketEvents[E]): this;
-  addListener(event: string | symbol, listener: Listener): this;
-  removeListener<E extends keyof ReconnectingWebSocketEvents>(event: E, listener: ReconnectingWebSocketEvents[E]): this;
-  removeListener(event: string | symbol, listener: Listener): this;
+  on<E extends keyof ReconnectingWebSocketEvents>(
+    event: E,
+    listener: Listener<this, ReconnectingWebSocketEvents[E]>,
+  ): this;
+  on(event: string | symbol, listener: AnyListener<this>): this;
+  once<E extends keyof ReconnectingWebSocketEvents>(
+    event: E,
+    listener: Listener<this, ReconnectingWebSocketEvents[E]>,
+  ): this;
+  once(event: string | symbol, listener: AnyListener<this>): this;
+  off<E extends keyof ReconnectingWebSocketEvents>(
+    event: E,
+    listener: Listener<this, ReconnectingWebSocketEvents[E]>,
+  ): this;
+  off(event: string | symbol, listener: AnyListener<this>): this;
+  addListener<E extends keyof ReconnectingWebSocketEvents>(
+    event: E,
+    listener: Listener<this, ReconnectingWebSocketEvents[E]>,
+  ): this;
+  addListener(event: string | symbol, listener: AnyListener<this>): this;
+  removeListener<E extends keyof ReconnectingWebSocketEvents>(
+    event: E,
+    listener: Listener<this, ReconnectingWebSocketEvents[E]>,
+  ): this;
+  removeListener(event: string | symbol, listener: AnyListener<this>): this;
+  prependListener<E extends keyof ReconnectingWebSocketEvents>(
+    event: E,
+    listener: Listener<this, ReconnectingWebSocketEvents[E]>,
+  ): this;
+  prependListener(event: string | symbol, listener: AnyListener<this>): this;
+  prependOnceListener<E extends keyof ReconnectingWebSocketEvents>(
+    event: E,
+    listener: Listener<this, ReconnectingWebSocketEvents[E]>,
+  ): this;
+  prependOnceListener(event: string | symbol, listener: AnyListener<this>): this;
 }
 
 Object.assign(ReconnectingWebSocket.prototype, { addEventListener, removeEventListener });

@@ -13,6 +13,8 @@ import type { ProtocolError } from '../codec/errors.js';
 import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD, encodeClosePayload } from '../protocol/connection.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { RandomSource } from '../protocol/random.js';
+import type * as reconnectOptions from '../web/reconnect-options.js';
+import type * as reconnector from '../web/reconnector.js';
 import type * as client from './client-handshake.js';
 import type * as deflate from './deflate-setup.js';
 import type * as events from './event-target.js';
@@ -41,6 +43,7 @@ import type * as prepared from './prepared.js';
 import { PreparedMessage } from './prepared.js';
 import type * as pubsub from './pubsub-adapter.js';
 import type { PublishOptions } from './pubsub-adapter.js';
+import type * as reconnecting from './reconnecting-websocket.js';
 import type * as redis from './redis-adapter.js';
 // This module itself, so that the namespace below can name its types (`type SendData = SendData` would
 // name itself).
@@ -957,6 +960,13 @@ export declare namespace WebSocket {
   type RemoteMessage = pubsub.RemoteMessage;
   type RedisAdapter = redis.RedisAdapter;
   type RedisAdapterOptions = redis.RedisAdapterOptions;
+  type ReconnectingWebSocket = reconnecting.ReconnectingWebSocket;
+  type ReconnectingWebSocketEvents = reconnecting.ReconnectingWebSocketEvents;
+  type ReconnectingWebSocketOptions = reconnecting.ReconnectingWebSocketOptions;
+  type ReconnectOptions = reconnectOptions.ReconnectOptions;
+  type ReconnectCloseEvent = reconnectOptions.ReconnectCloseEvent;
+  type ReconnectTimers = reconnectOptions.ReconnectTimers;
+  type ReconnectingDetails = reconnector.ReconnectingDetails;
 }
 
 /** What the Connection reports, passed on to its WebSocket (one small object, no closures). */
