@@ -9,7 +9,7 @@
 import { WebSocket } from '../index.js';
 import type { PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
 import { defineCommand, ExitCode, UsageError } from './command.js';
-import { deflateFlag, perMessageDeflateFor } from './deflate-flag.js';
+import { autobahnOffersFor, deflateFlag } from './deflate-flag.js';
 import { parseCaseList, parseMilliseconds } from './flag-values.js';
 import { log } from './log.js';
 
@@ -31,7 +31,10 @@ export const autobahnClientCommand = defineCommand({
     agent: { type: 'string', placeholder: 'NAME', default: 'wasmsocket', description: 'name in the reports' },
     cases: { type: 'string', placeholder: 'LIST', description: 'only these case numbers, e.g. 1,4,7-9 (default all)' },
     // Offered by default, as ws and browsers do, so that groups 12 and 13 run; `off` for a plain client.
-    deflate: deflateFlag('dedicated', 'offer permessage-deflate; shared bounds compression memory'),
+    deflate: deflateFlag(
+      'dedicated',
+      'offer permessage-deflate in every configuration cases 12 and 13 accept; shared bounds compression memory',
+    ),
     'case-timeout': {
       type: 'string',
       placeholder: 'MS',
@@ -45,7 +48,7 @@ export const autobahnClientCommand = defineCommand({
     if (flags.agent.length === 0) throw new UsageError('--agent must not be empty');
     const selected = flags.cases === undefined ? undefined : parseCaseList(flags.cases);
     const caseTimeoutMs = parseMilliseconds(flags['case-timeout'], 'case-timeout');
-    const perMessageDeflate = perMessageDeflateFor(flags.deflate);
+    const perMessageDeflate = autobahnOffersFor(flags.deflate);
     return runSuite({ base, agent: flags.agent, selected, caseTimeoutMs, perMessageDeflate });
   },
 });
@@ -57,7 +60,8 @@ interface SuiteOptions {
   /** Case numbers to run; undefined for all. */
   selected: number[] | undefined;
   caseTimeoutMs: number;
-  perMessageDeflate: PerMessageDeflateOptions | false;
+  /** The offers (autobahnOffersFor), or false for none. */
+  perMessageDeflate: PerMessageDeflateOptions[] | false;
 }
 
 async function runSuite(options: SuiteOptions): Promise<number> {
@@ -124,7 +128,7 @@ function openSession(
   url: string,
   timeoutMs: number,
   onMessage: MessageHandler,
-  perMessageDeflate: PerMessageDeflateOptions | false,
+  perMessageDeflate: PerMessageDeflateOptions[] | false,
 ): Promise<SessionResult> {
   return new Promise((resolve) => {
     const started = Date.now();

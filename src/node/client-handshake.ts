@@ -6,13 +6,12 @@ import { type RequestOptions as HttpsRequestOptions, request as httpsRequest } f
 import { isIP, connect as netConnect, type createConnection as netCreateConnection } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import { validateUpgradeResponse } from '../protocol/handshake-client.js';
 import { computeAccept, generateKey } from '../protocol/handshake-key.js';
 import { HeaderFields } from '../protocol/header-fields.js';
-import { isToken, type ParsedExtension } from '../protocol/header-tokens.js';
-import { acceptDeflateResponse, deflateOffer } from '../protocol/permessage-deflate.js';
-import { deflateOptionsOf, deflateSettings, type PerMessageDeflateOptions } from './deflate-setup.js';
+import { isToken } from '../protocol/header-tokens.js';
+import { deflateOffers } from '../protocol/permessage-deflate.js';
+import { deflateOfferListOf, negotiatedDeflate, type PerMessageDeflateOptions } from './deflate-setup.js';
 import { startHttp2Client, wantsHttp2 } from './http2-client.js';
 import type { Http2SessionPool } from './http2-session-pool.js';
 import { checkClientOptions } from './options-check.js';
@@ -42,8 +41,12 @@ export interface ClientOptions
   origin?: string | undefined;
   /** 13 (the default), or 8 for servers of the last hybi draft. */
   protocolVersion?: number | undefined;
-  /** Offer permessage-deflate (default true, as ws). */
-  perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
+  /**
+   * Offer permessage-deflate (default true, as ws). An array offers several configurations, most
+   * preferred first, in one Sec-WebSocket-Extensions header (RFC 7692 section 5); the server's answer
+   * picks one, and the first offer it fits configures the connection.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions | readonly PerMessageDeflateOptions[] | undefined;
   finishRequest?: FinishRequestCallback | undefined;
   /** Opens the TCP (or IPC) connection, in place of net.connect and tls.connect. */
   createConnection?: typeof netCreateConnection | RequestOptions['createConnection'] | undefined;
@@ -152,8 +155,8 @@ function startClient(
     Upgrade: 'websocket',
   });
   if (offered.size > 0) headers['Sec-WebSocket-Protocol'] = [...offered].join(',');
-  const deflateOptions = deflateOptionsOf(settings.perMessageDeflate);
-  if (deflateOptions !== null) headers['Sec-WebSocket-Extensions'] = deflateOffer(deflateOptions);
+  const deflateOffered = deflateOfferListOf(settings.perMessageDeflate);
+  if (deflateOffered !== null) headers['Sec-WebSocket-Extensions'] = deflateOffers(deflateOffered);
   // Draft 8 named the origin header Sec-WebSocket-Origin.
   if (settings.origin) headers[settings.protocolVersion === 8 ? 'Sec-WebSocket-Origin' : 'Origin'] = settings.origin;
 
@@ -267,7 +270,7 @@ function startClient(
       {
         accept: computeAccept(key, sha1),
         protocols: [...offered],
-        extensions: deflateOptions === null ? [] : ['permessage-deflate'],
+        extensions: deflateOffered === null ? [] : ['permessage-deflate'],
       },
     );
     if (!checked.ok) {
@@ -275,7 +278,7 @@ function startClient(
       failBeforeOpen(websocket, checked.error);
       return;
     }
-    const negotiated = negotiatedDeflate(checked.extensions, deflateOptions);
+    const negotiated = negotiatedDeflate(checked.extensions, deflateOffered);
     if (typeof negotiated === 'string') {
       socket.destroy();
       failBeforeOpen(websocket, new Error(negotiated));
@@ -289,17 +292,6 @@ function startClient(
 
   if (settings.finishRequest) settings.finishRequest(request, websocket);
   else request.end();
-}
-
-/** The deflate settings the server's accepted extensions agree to, undefined for none, or why they cannot. */
-function negotiatedDeflate(
-  extensions: ParsedExtension[],
-  options: PerMessageDeflateOptions | null,
-): DeflateSettings | undefined | string {
-  if (extensions.length === 0) return undefined;
-  if (options === null) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
-  const agreement = acceptDeflateResponse(options, extensions);
-  return typeof agreement === 'string' ? agreement : deflateSettings(agreement, 'client', options);
 }
 
 /** tls.connect with SNI set from the host, unless it is an IP address (as ws does). */

@@ -3,9 +3,11 @@
 
 import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
-import type {
-  DeflateAgreement,
-  PerMessageDeflateOptions as ProtocolDeflateOptions,
+import type { ParsedExtension } from '../protocol/header-tokens.js';
+import {
+  acceptDeflateResponseToOffers,
+  type DeflateAgreement,
+  type PerMessageDeflateOptions as ProtocolDeflateOptions,
 } from '../protocol/permessage-deflate.js';
 import { DedicatedZlibCodec, SharedZlibCodec } from './zlib-codec.js';
 
@@ -22,6 +24,23 @@ export interface PerMessageDeflateOptions
 export const DEFAULT_DEFLATE_THRESHOLD = 1024;
 export const DEFAULT_CONCURRENCY_LIMIT = 10;
 
+/**
+ * The windowBits to give zlib's raw deflate for a negotiated window of `bits` (RFC 7692 section 7.1.2).
+ * zlib refuses 8 for raw deflate (since 1.2.9; Node's createDeflateRaw turns 8 into 9 itself). A 9-bit
+ * zlib compressor fits an 8-bit window anyway: its match finder never looks further back than
+ * 2^windowBits - MIN_LOOKAHEAD (zlib's MAX_DIST: 512 - 262 = 250 bytes), so no back-reference passes the
+ * 256 bytes an 8-bit peer keeps (the reason zlib 1.2.8 and Node map 8 to 9). Measured here (Node 20.20,
+ * zlib 1.3.1, 2026-12): over 110 inputs built to tempt distances of 200-520 bytes, levels 1-9, memLevels
+ * 1/8/9 and the default, filtered, RLE and fixed strategies, windowBits 9 never referred further back
+ * than 250 bytes (windowBits 10: 758). Compressing instead of sending uncompressed keeps 8-bit
+ * agreements (Autobahn 13.3, 13.5, 13.7) compressed; the tests decode every such message with an
+ * independent decoder that checks each distance, and Python's websockets, whose inflater really keeps
+ * 256 bytes, reads them.
+ */
+export function compressorWindowBits(bits: number): number {
+  return bits === 8 ? 9 : bits;
+}
+
 export function deflateSettings(
   agreement: DeflateAgreement,
   role: 'server' | 'client',
@@ -31,11 +50,8 @@ export function deflateSettings(
   const ourBits = server ? agreement.serverMaxWindowBits : agreement.clientMaxWindowBits;
   const ourNoContextTakeover = server ? agreement.serverNoContextTakeover : agreement.clientNoContextTakeover;
   const peerNoContextTakeover = server ? agreement.clientNoContextTakeover : agreement.serverNoContextTakeover;
-  // zlib cannot compress with an 8-bit window (it widens it to 9, which a peer held to 8 bits could not
-  // read); compression is optional per message, so with an 8-bit limit we only ever send uncompressed.
-  const canCompress = ourBits > 8;
   const settings = {
-    deflateWindowBits: canCompress ? ourBits : null,
+    deflateWindowBits: compressorWindowBits(ourBits),
     inflateWindowBits: server ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits,
     deflateNoContextTakeover: ourNoContextTakeover,
     inflateNoContextTakeover: peerNoContextTakeover,
@@ -49,7 +65,7 @@ export function deflateSettings(
       : new DedicatedZlibCodec(settings, concurrencyLimit);
   return {
     codec,
-    threshold: canCompress ? (options.threshold ?? DEFAULT_DEFLATE_THRESHOLD) : Number.POSITIVE_INFINITY,
+    threshold: options.threshold ?? DEFAULT_DEFLATE_THRESHOLD,
     // A prepared message is compressed once with a fresh 15-bit window (prepared.ts); the client's
     // inflater must have that window, and our own compressor must never rely on history the client's
     // window no longer lines up with.
@@ -66,12 +82,36 @@ export function deflateOptionsOf(
 }
 
 /**
+ * A client's offers, most preferred first: one for true or an object (as ws), each element of an array
+ * (RFC 7692 section 5); null when compression is off.
+ */
+export function deflateOfferListOf(
+  value: boolean | PerMessageDeflateOptions | readonly PerMessageDeflateOptions[] | undefined,
+): readonly PerMessageDeflateOptions[] | null {
+  if (Array.isArray(value)) return value;
+  const single = deflateOptionsOf(value as boolean | PerMessageDeflateOptions | undefined);
+  return single === null ? null : [single];
+}
+
+/**
  * Tries perMessageDeflate's zlib options on a real deflater and inflater, so that a level of 99 or a
  * chunkSize of 1 throws from the constructor (zlib's own TypeError or RangeError, with the option's
  * name in front) rather than from the first compressed message.
  */
-export function checkZlibOptions(value: boolean | PerMessageDeflateOptions | undefined): void {
+export function checkZlibOptions(
+  value: boolean | PerMessageDeflateOptions | readonly PerMessageDeflateOptions[] | undefined,
+): void {
   if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach((each, index) => {
+      checkZlibOptionsOf(each, `perMessageDeflate[${index}]`);
+    });
+  } else {
+    checkZlibOptionsOf(value as PerMessageDeflateOptions, 'perMessageDeflate');
+  }
+}
+
+function checkZlibOptionsOf(value: PerMessageDeflateOptions, prefix: string): void {
   for (const [name, zlibOptions, create] of [
     ['zlibDeflateOptions', value.zlibDeflateOptions, createDeflateRaw],
     ['zlibInflateOptions', value.zlibInflateOptions, createInflateRaw],
@@ -82,7 +122,22 @@ export function checkZlibOptions(value: boolean | PerMessageDeflateOptions | und
     } catch (error) {
       if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
       const Class = error instanceof RangeError ? RangeError : TypeError;
-      throw new Class(`perMessageDeflate.${name}: ${error.message}`, { cause: error });
+      throw new Class(`${prefix}.${name}: ${error.message}`, { cause: error });
     }
   }
+}
+
+/**
+ * The deflate settings the server's accepted extensions agree to (configured by the offer the answer
+ * fits), undefined for none, or why they cannot.
+ */
+export function negotiatedDeflate(
+  extensions: ParsedExtension[],
+  offers: readonly PerMessageDeflateOptions[] | null,
+): DeflateSettings | undefined | string {
+  if (extensions.length === 0) return undefined;
+  if (offers === null) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
+  const accepted = acceptDeflateResponseToOffers(offers, extensions);
+  if (typeof accepted === 'string') return accepted;
+  return deflateSettings(accepted.agreement, 'client', offers[accepted.offer]);
 }

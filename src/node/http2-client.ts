@@ -7,12 +7,11 @@
 
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import { connectRequestFields, PseudoHeader, validateConnectResponse } from '../protocol/handshake-extended-connect.js';
 import { HeaderFields } from '../protocol/header-fields.js';
-import { acceptDeflateResponse, deflateOffer, PERMESSAGE_DEFLATE } from '../protocol/permessage-deflate.js';
+import { deflateOffers, PERMESSAGE_DEFLATE } from '../protocol/permessage-deflate.js';
 import type { ClientOptions } from './client-handshake.js';
-import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
+import { deflateOfferListOf, negotiatedDeflate } from './deflate-setup.js';
 import { defaultHttp2SessionPool, Http2SessionPool, type SessionLease } from './http2-session-pool.js';
 import { addFields, rawPairsOf, resetStream } from './http2-stream.js';
 import { WebSocket } from './websocket.js';
@@ -46,12 +45,12 @@ export function startHttp2Client(
   fallback: (createConnection?: () => Duplex) => void,
 ): void {
   const pool = settings.http2 instanceof Http2SessionPool ? settings.http2 : defaultHttp2SessionPool;
-  const deflateOptions = deflateOptionsOf(settings.perMessageDeflate);
+  const deflateOffered = deflateOfferListOf(settings.perMessageDeflate);
   // Checked now so that bad headers throw from the constructor, as they do over HTTP/1.1.
   const fields = connectRequestFields({
     url,
     protocols: offered,
-    extensions: deflateOptions === null ? undefined : deflateOffer(deflateOptions),
+    extensions: deflateOffered === null ? undefined : deflateOffers(deflateOffered),
     // As over HTTP/1.1 (and ws): an empty or null origin sends no Origin field.
     origin: settings.origin || undefined,
     headers: requestHeaders(url, settings),
@@ -111,20 +110,16 @@ export function startHttp2Client(
       const rawHeaders = rawPairsOf(fieldsOnly);
       const checked = validateConnectResponse(status, HeaderFields.fromRawPairs(rawHeaders), {
         protocols: offered,
-        extensions: deflateOptions === null ? [] : [PERMESSAGE_DEFLATE],
+        extensions: deflateOffered === null ? [] : [PERMESSAGE_DEFLATE],
       });
       if (!checked.ok) {
         fail(checked.error);
         return;
       }
-      let negotiated: DeflateSettings | undefined;
-      if (checked.extensions.length > 0 && deflateOptions !== null) {
-        const agreement = acceptDeflateResponse(deflateOptions, checked.extensions);
-        if (typeof agreement === 'string') {
-          fail(new Error(agreement));
-          return;
-        }
-        negotiated = deflateSettings(agreement, 'client', deflateOptions);
+      const negotiated = negotiatedDeflate(checked.extensions, deflateOffered);
+      if (typeof negotiated === 'string') {
+        fail(new Error(negotiated));
+        return;
       }
       settled = true;
       if (timer !== null) clearTimeout(timer);

@@ -24,7 +24,7 @@ import {
   rule,
 } from '../protocol/option-checks.js';
 import { OriginAllowList } from '../protocol/origin.js';
-import { isPerMessageDeflateOption } from '../protocol/permessage-deflate.js';
+import { isClientPerMessageDeflateOption, isPerMessageDeflateOption } from '../protocol/permessage-deflate.js';
 import type { ClientOptions } from './client-handshake.js';
 import { checkZlibOptions } from './deflate-setup.js';
 import { isHeartbeatOptions } from './heartbeat.js';
@@ -135,7 +135,8 @@ export const CLIENT_RULES: OptionRules<OwnClientOptions> = {
   maxRedirects: isInteger(0),
   // ws tests these for truth (or spreads them), so null is "not set" for them too.
   origin: orNull(isString),
-  perMessageDeflate: isPerMessageDeflateOption,
+  // One configuration, or several offered in order of preference (RFC 7692 section 5).
+  perMessageDeflate: isClientPerMessageDeflateOption,
   finishRequest: orNull(isFunction),
   http2: isHttp2Option,
   headers: orNull(isHeaderRecord),

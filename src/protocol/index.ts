@@ -81,10 +81,13 @@ export {
 export { encodeHead, formatHead, type HeaderInput } from './http-head-writer.js';
 export { HttpStatus, reasonPhrase } from './http-status.js';
 export {
+  type AcceptedDeflateOffer,
   acceptDeflateOffer,
   acceptDeflateResponse,
+  acceptDeflateResponseToOffers,
   type DeflateAgreement,
   deflateOffer,
+  deflateOffers,
   PERMESSAGE_DEFLATE,
   type PerMessageDeflateOptions,
 } from './permessage-deflate.js';

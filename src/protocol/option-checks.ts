@@ -185,3 +185,24 @@ export function orNull(inner: OptionRule): OptionRule {
     },
   };
 }
+
+/**
+ * What `inner` accepts, or a non-empty array of such values, each checked by `inner` under its own name
+ * (`perMessageDeflate[1].threshold`): a client's list of permessage-deflate offers.
+ */
+export function orNonEmptyListOf(inner: OptionRule): OptionRule {
+  const expected = `${inner.expected}, or a non-empty array of them`;
+  return {
+    expected,
+    check(value, name, wider = expected) {
+      if (!Array.isArray(value)) {
+        inner.check(value, name, wider);
+        return;
+      }
+      if (value.length === 0) throw optionRangeError(name, wider, value);
+      value.forEach((item, index) => {
+        inner.check(item, `${name}[${index}]`);
+      });
+    },
+  };
+}

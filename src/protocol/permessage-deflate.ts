@@ -3,7 +3,8 @@
 //   server_max_window_bits=8..15                             (a value; in an offer, asks the server to use at most that)
 //   client_max_window_bits[=8..15]                           (in an offer, the client can take a limit; a value caps itself)
 // Offers that break the rules of section 7.1 (unknown, duplicated or badly valued parameters) are
-// declined, as section 7 requires; a response that breaks them fails the client's handshake.
+// declined, as section 7 requires; a response that breaks them, or fits none of the client's offers
+// (a client may make several, section 5), fails the client's handshake.
 
 import {
   isBoolean,
@@ -13,6 +14,7 @@ import {
   type OptionRule,
   type OptionRules,
   orBoolean,
+  orNonEmptyListOf,
   rule,
 } from './option-checks.js';
 
@@ -67,8 +69,16 @@ export const PER_MESSAGE_DEFLATE_RULES: OptionRules<PerMessageDeflateOptions> = 
   zlibInflateOptions: isZlibOptions,
 };
 
-/** The perMessageDeflate option of a server or client: true, false, or an object of the options above. */
+/** The perMessageDeflate option of a server: true, false, or an object of the options above. */
 export const isPerMessageDeflateOption: OptionRule = orBoolean(isObjectOf(PER_MESSAGE_DEFLATE_RULES));
+
+/**
+ * The perMessageDeflate option of a client: as a server's, or a non-empty array of such objects, offered
+ * in that order of preference (RFC 7692 section 5).
+ */
+export const isClientPerMessageDeflateOption: OptionRule = orBoolean(
+  orNonEmptyListOf(isObjectOf(PER_MESSAGE_DEFLATE_RULES)),
+);
 
 /** What the handshake agreed. Window bits are 15 where no limit was set. */
 export interface DeflateAgreement {
@@ -203,7 +213,7 @@ export function acceptDeflateOffer(
   return null;
 }
 
-/** Client side: the offer to send in Sec-WebSocket-Extensions. */
+/** Client side: one offer, as a Sec-WebSocket-Extensions element. */
 export function deflateOffer(options: PerMessageDeflateOptions): string {
   const shared = options.memory === 'shared';
   const serverLimit = optionBits(options.serverMaxWindowBits, 'serverMaxWindowBits');
@@ -218,38 +228,96 @@ export function deflateOffer(options: PerMessageDeflateOptions): string {
 }
 
 /**
- * Client side: checks the server's response to our offer (section 7.1). Returns the agreement, or a
- * message saying why the handshake must fail.
+ * Client side: several configurations offered at once, most preferred first, as one header value
+ * (RFC 7692 section 5: the server accepts one of them, or none).
  */
-export function acceptDeflateResponse(
-  options: PerMessageDeflateOptions,
+export function deflateOffers(offers: readonly PerMessageDeflateOptions[]): string {
+  return offers.map(deflateOffer).join(', ');
+}
+
+/**
+ * Why a response's parameters are not an acceptance of the offer `options` made (section 7.1), or null
+ * when they are. What a server may always add: server_no_context_takeover (7.1.1.1), client_no_context_takeover
+ * (7.1.1.2) and server_max_window_bits when none was asked for (7.1.2.1: our inflater then needs less).
+ */
+function responseMismatch(options: PerMessageDeflateOptions, params: Parameters): string | null {
+  const shared = options.memory === 'shared';
+  const serverLimit = optionBits(options.serverMaxWindowBits, 'serverMaxWindowBits');
+  const clientLimit = optionBits(options.clientMaxWindowBits, 'clientMaxWindowBits');
+  // 7.1.1.1: a server accepts an offer of server_no_context_takeover only by answering with it.
+  if ((shared || options.serverNoContextTakeover) && !params.serverNoContextTakeover) {
+    return 'server_no_context_takeover was requested';
+  }
+  // 7.1.2.1: an offer of server_max_window_bits is accepted by answering with the same or a smaller value.
+  if (typeof serverLimit === 'number') {
+    if (params.serverMaxWindowBits === null) return 'server_max_window_bits was requested';
+    if (params.serverMaxWindowBits > serverLimit) return 'server_max_window_bits above the limit requested';
+  }
+  // 7.1.2.2: client_max_window_bits only in answer to an offer of it, and never above the value offered.
+  if (params.clientMaxWindowBits !== null) {
+    if (clientLimit === false) return 'client_max_window_bits was not offered';
+    if (typeof clientLimit === 'number' && (params.clientMaxWindowBits as number) > clientLimit) {
+      return 'client_max_window_bits above our offer';
+    }
+  }
+  return null;
+}
+
+/** What a response that fits the offer `options` made agrees to. */
+function clientAgreement(options: PerMessageDeflateOptions, params: Parameters): DeflateAgreement {
+  const shared = options.memory === 'shared';
+  const clientLimit = optionBits(options.clientMaxWindowBits, 'clientMaxWindowBits');
+  return {
+    serverNoContextTakeover: params.serverNoContextTakeover,
+    // 7.1.1.2: a client that offered client_no_context_takeover keeps to it whatever the answer.
+    clientNoContextTakeover: params.clientNoContextTakeover || shared || Boolean(options.clientNoContextTakeover),
+    serverMaxWindowBits: params.serverMaxWindowBits ?? 15,
+    // 7.1.2.2: a value we offered caps our window even when the answer does not repeat it.
+    clientMaxWindowBits:
+      (params.clientMaxWindowBits as number | null) ?? (typeof clientLimit === 'number' ? clientLimit : 15),
+  };
+}
+
+/** Which of several offers a response accepted (its index in the list), and what it agrees to. */
+export interface AcceptedDeflateOffer {
+  offer: number;
+  agreement: DeflateAgreement;
+}
+
+/**
+ * Client side: checks the server's response against the offers made, in order (section 5: a response
+ * names no offer, so it accepts the first one whose rules it keeps). Returns the offer taken and the
+ * agreement, or a message saying why the handshake must fail: a response that is invalid in itself
+ * (section 7.1: unknown, duplicated or badly valued parameters) or fits none of the offers.
+ */
+export function acceptDeflateResponseToOffers(
+  offers: readonly PerMessageDeflateOptions[],
   response: readonly ExtensionItem[],
-): DeflateAgreement | string {
+): AcceptedDeflateOffer | string {
   if (response.length !== 1 || response[0].name !== PERMESSAGE_DEFLATE) {
     return 'Server indicated an extension that was not requested';
   }
   const params = readParameters(response[0], false);
   if (params === null) return 'Invalid Sec-WebSocket-Extensions header';
-  const shared = options.memory === 'shared';
-  const serverLimit = optionBits(options.serverMaxWindowBits, 'serverMaxWindowBits');
-  const clientLimit = optionBits(options.clientMaxWindowBits, 'clientMaxWindowBits');
-  if ((shared || options.serverNoContextTakeover) && !params.serverNoContextTakeover) {
-    return 'Invalid Sec-WebSocket-Extensions header: server_no_context_takeover was requested';
+  const reasons: string[] = [];
+  for (const [index, options] of offers.entries()) {
+    const mismatch = responseMismatch(options, params);
+    if (mismatch === null) return { offer: index, agreement: clientAgreement(options, params) };
+    reasons.push(mismatch);
   }
-  if (typeof serverLimit === 'number' && (params.serverMaxWindowBits ?? 15) > serverLimit) {
-    return 'Invalid Sec-WebSocket-Extensions header: server_max_window_bits above the limit requested';
-  }
-  if (params.clientMaxWindowBits !== null) {
-    if (clientLimit === false) return 'Invalid Sec-WebSocket-Extensions header: client_max_window_bits was not offered';
-    if (typeof clientLimit === 'number' && (params.clientMaxWindowBits as number) > clientLimit) {
-      return 'Invalid Sec-WebSocket-Extensions header: client_max_window_bits above our offer';
-    }
-  }
-  return {
-    serverNoContextTakeover: params.serverNoContextTakeover,
-    clientNoContextTakeover: params.clientNoContextTakeover || shared || Boolean(options.clientNoContextTakeover),
-    serverMaxWindowBits: params.serverMaxWindowBits ?? 15,
-    clientMaxWindowBits:
-      (params.clientMaxWindowBits as number | null) ?? (typeof clientLimit === 'number' ? clientLimit : 15),
-  };
+  if (reasons.length === 1) return `Invalid Sec-WebSocket-Extensions header: ${reasons[0]}`;
+  const each = reasons.map((reason, index) => `offer ${index + 1}: ${reason}`).join('; ');
+  return `Invalid Sec-WebSocket-Extensions header: the response fits none of the ${reasons.length} offers (${each})`;
+}
+
+/**
+ * Client side: checks the server's response to a single offer (section 7.1). Returns the agreement, or
+ * a message saying why the handshake must fail.
+ */
+export function acceptDeflateResponse(
+  options: PerMessageDeflateOptions,
+  response: readonly ExtensionItem[],
+): DeflateAgreement | string {
+  const accepted = acceptDeflateResponseToOffers([options], response);
+  return typeof accepted === 'string' ? accepted : accepted.agreement;
 }

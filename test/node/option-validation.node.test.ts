@@ -49,8 +49,20 @@ const NESTED_BASE: Record<string, Record<string, unknown>> = {
   perMessageDeflate: {},
 };
 
+/** The top-level option a row is about: 'perMessageDeflate' for 'perMessageDeflate[1].threshold'. */
+function topOption(option: string): string {
+  return option.split('.')[0].replace(/\[\d+\]$/, '');
+}
+
 function optionsWith(option: string, value: unknown): Record<string, unknown> {
   const [parent, child] = option.split('.');
+  // An element of a list option ('perMessageDeflate[1]'): valid elements before it, the row's value in it.
+  const element = /^(\w+)\[(\d+)\]$/.exec(parent);
+  if (element !== null) {
+    const [, name, index] = element;
+    const item = child === undefined ? value : { ...NESTED_BASE[name], [child]: value };
+    return { [name]: [...Array.from({ length: Number(index) }, () => ({ ...NESTED_BASE[name] })), item] };
+  }
   if (child === undefined) return { [parent]: value };
   return { [parent]: { ...NESTED_BASE[parent], [child]: value } };
 }
@@ -103,7 +115,7 @@ function describeTable(
   describe(title, () => {
     it('has a row for every option the constructor checks', () => {
       const ruled = new Set(rules.flatMap((table) => Object.keys(table)));
-      const covered = new Set(rows.map((each) => each.option.split('.')[0]));
+      const covered = new Set(rows.map((each) => topOption(each.option)));
       expect([...covered].sort()).toEqual([...ruled].sort());
     });
     for (const each of rows) {
@@ -160,9 +172,31 @@ const DEFLATE_ROWS: Row[] = [
   row('perMessageDeflate.zlibInflateOptions', 7, { chunkSize: 1 }),
 ];
 
-it('the deflate rows cover every perMessageDeflate option', () => {
+/**
+ * The client's perMessageDeflate may also be a list of offers (RFC 7692 section 5): an empty one is out of
+ * range, and each element is checked as the single object is, under its own name.
+ */
+const CLIENT_DEFLATE_ROWS: Row[] = [
+  row('perMessageDeflate', 5, []),
+  row('perMessageDeflate[1]', 'fast', ANY_VALUE),
+  ...DEFLATE_ROWS.slice(1).map((each) => ({
+    ...each,
+    option: each.option.replace('perMessageDeflate.', 'perMessageDeflate[1].'),
+  })),
+];
+
+it('the deflate rows cover every perMessageDeflate option, for the object and for each element of a list', () => {
   const covered = DEFLATE_ROWS.map((each) => each.option.split('.')[1]).filter(Boolean);
   expect(covered.sort()).toEqual(Object.keys(PER_MESSAGE_DEFLATE_RULES).sort());
+  const coveredInList = CLIENT_DEFLATE_ROWS.map((each) => each.option.split('.')[1]).filter(Boolean);
+  expect(coveredInList.sort()).toEqual(Object.keys(PER_MESSAGE_DEFLATE_RULES).sort());
+});
+
+it('a server takes one perMessageDeflate configuration: a list is a TypeError naming the option', () => {
+  expect(() => new WebSocketServer({ noServer: true, perMessageDeflate: [{}] as never })).toThrow(
+    /^perMessageDeflate must be true, false or an object \{.*\}, got an array of 1 item$/,
+  );
+  expect(() => new WebSocketServer({ noServer: true, perMessageDeflate: [{}] as never })).toThrow(TypeError);
 });
 
 class NotAWebSocket {}
@@ -210,6 +244,7 @@ describeTable(
     row('maxRedirects', '10', -1),
     row('origin', 5, ANY_VALUE),
     ...DEFLATE_ROWS,
+    ...CLIENT_DEFLATE_ROWS,
     row('finishRequest', 'end', ANY_VALUE),
     row('http2', 'yes', ANY_VALUE),
     row('headers', 'X-Token: 1', ANY_VALUE),

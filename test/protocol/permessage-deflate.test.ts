@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import {
   acceptDeflateOffer,
   acceptDeflateResponse,
+  acceptDeflateResponseToOffers,
   deflateOffer,
+  deflateOffers,
   type ExtensionItem,
 } from '../../src/protocol/permessage-deflate.ts';
 
@@ -134,3 +136,94 @@ describe('client: offering and checking the response', () => {
     expect(() => deflateOffer({ serverMaxWindowBits: 16 })).toThrow(RangeError);
   });
 });
+
+describe('client: several offers (RFC 7692 section 5)', () => {
+  const offers = [
+    { serverMaxWindowBits: 10, serverNoContextTakeover: true },
+    { clientMaxWindowBits: 9 },
+    { clientNoContextTakeover: true, clientMaxWindowBits: false },
+  ];
+
+  it('writes every offer into one header value, most preferred first', () => {
+    expect(deflateOffers(offers)).toBe(
+      'permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits, ' +
+        'permessage-deflate; client_max_window_bits=9, ' +
+        'permessage-deflate; client_no_context_takeover',
+    );
+    expect(deflateOffers([{}])).toBe(deflateOffer({}));
+  });
+
+  it('takes the first offer the response fits, and agrees to what that offer and the response say', () => {
+    // Fits the first: the limit asked for, server_no_context_takeover honoured.
+    expect(
+      acceptDeflateResponseToOffers(offers, [
+        item('permessage-deflate; server_no_context_takeover; server_max_window_bits=9'),
+      ]),
+    ).toEqual({
+      offer: 0,
+      agreement: {
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: false,
+        serverMaxWindowBits: 9,
+        clientMaxWindowBits: 15,
+      },
+    });
+    // No server_no_context_takeover: not the first; the second, whose value caps our window.
+    expect(acceptDeflateResponseToOffers(offers, [item('permessage-deflate')])).toEqual({
+      offer: 1,
+      agreement: {
+        serverNoContextTakeover: false,
+        clientNoContextTakeover: false,
+        serverMaxWindowBits: 15,
+        clientMaxWindowBits: 9,
+      },
+    });
+    // client_max_window_bits=12 is above the second offer's 9; the third did not offer it: none fits...
+    expect(acceptDeflateResponseToOffers(offers, [item('permessage-deflate; client_max_window_bits=12')])).toBe(
+      'Invalid Sec-WebSocket-Extensions header: the response fits none of the 3 offers (' +
+        'offer 1: server_no_context_takeover was requested; offer 2: client_max_window_bits above our offer; ' +
+        'offer 3: client_max_window_bits was not offered)',
+    );
+    // ...while 8 fits the second.
+    const eight = acceptDeflateResponseToOffers(offers, [item('permessage-deflate; client_max_window_bits=8')]);
+    expect(eight).toMatchObject({ offer: 1, agreement: { clientMaxWindowBits: 8 } });
+    // The third promised no context takeover: the agreement keeps it although the response left it out.
+    const third = acceptDeflateResponseToOffers([offers[2]], [item('permessage-deflate')]);
+    expect(third).toMatchObject({ offer: 0, agreement: { clientNoContextTakeover: true } });
+  });
+
+  it('fails on a response that is invalid whatever was offered', () => {
+    for (const response of [
+      'permessage-deflate; server_no_context_takeover; server_no_context_takeover',
+      'permessage-deflate; client_max_window_bits',
+      'permessage-deflate; server_max_window_bits=7',
+      'permessage-deflate; unknown',
+    ]) {
+      expect(acceptDeflateResponseToOffers(offers, [item(response)]), response).toBe(
+        'Invalid Sec-WebSocket-Extensions header',
+      );
+    }
+    expect(acceptDeflateResponseToOffers(offers, [item('x-webkit-deflate-frame')])).toMatch(/not requested/);
+  });
+
+  it('takes what a server may add unasked (7.1.1.1, 7.1.1.2, 7.1.2.1), and only that', () => {
+    const added = acceptDeflateResponseToOffers(
+      [{}],
+      [item('permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=11')],
+    );
+    expect(added).toEqual({
+      offer: 0,
+      agreement: {
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+        serverMaxWindowBits: 11,
+        clientMaxWindowBits: 15,
+      },
+    });
+    // An offered server_max_window_bits is accepted only by naming it (7.1.2.1), even at 15.
+    expect(acceptDeflateResponse({ serverMaxWindowBits: 15 }, [item('permessage-deflate')])).toBe(
+      'Invalid Sec-WebSocket-Extensions header: server_max_window_bits was requested',
+    );
+  });
+});
+
