@@ -226,4 +226,3 @@ describe('client: several offers (RFC 7692 section 5)', () => {
     );
   });
 });
-
