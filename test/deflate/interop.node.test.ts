@@ -11,11 +11,13 @@ import type { Browser } from 'playwright';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer as PeerServer, WebSocket as PeerWebSocket } from 'ws';
 import WebSocket, { WebSocketServer } from '../../src/index.ts';
+import { deflateOffers, type PerMessageDeflateOptions } from '../../src/protocol/permessage-deflate.ts';
 import { launchChromium } from '../support/browser.ts';
 import { runPythonForJson, startPython, stopPythonProcesses } from '../support/python.ts';
 import { systemProgram } from '../support/system-programs.ts';
+import { inspectDeflate } from './deflate-inspector.ts';
 import { type Memory, parseAgreement } from './harness.ts';
-import { jsonLikeText } from './messages.ts';
+import { eightBitWindowProbe, jsonLikeText } from './messages.ts';
 import { OPCODE, RSV1, type Tap, tapProxy, within } from './wire.ts';
 
 const MEMORY: Memory[] = ['dedicated', 'shared'];
@@ -242,4 +244,160 @@ describe.skipIf(!chromium.available)('headless Chromium -> our server', () => {
       sizes.reduce((n, size) => n + 2 * size, 0),
     );
   });
+});
+
+/**
+ * Our client offering several configurations at once (RFC 7692 section 5): each peer is set up to decline
+ * the first offer, so the connection runs on the second, and the two offers differ in `threshold` (a
+ * local option) so that the messages show which one configured our side: 100 B messages go compressed
+ * only under the second offer's threshold 0.
+ */
+describe('our client offers a list of configurations', () => {
+  const SMALL = Array.from({ length: 4 }, (_, index) => jsonLikeText(100, index));
+
+  /** Opens our client through a tap, checks the offer on the wire, sends SMALL and checks the echoes. */
+  async function connectWithList(port: number, offers: PerMessageDeflateOptions[]) {
+    const tap = await tapTo(port);
+    const client = new WebSocket(`ws://127.0.0.1:${tap.port}`, { perMessageDeflate: offers });
+    cleanups.push(() => client.terminate());
+    await within(
+      new Promise<void>((resolve, reject) => {
+        client.once('open', () => resolve());
+        client.once('error', reject);
+      }),
+      'our client to open',
+    );
+    expect(tap.offered()).toBe(deflateOffers(offers));
+    expect(client.extensions).toBe(tap.agreed());
+    for (const text of SMALL) {
+      const echoed = within(new Promise<Buffer>((resolve) => client.once('message', resolve)), 'an echo');
+      client.send(text);
+      expect((await echoed).toString()).toBe(text);
+    }
+    const ours = tap.fromClient.filter((frame) => frame.opcode === OPCODE.TEXT);
+    return { tap, client, ours };
+  }
+
+  it('our server declines an offer that limits its window (serverMaxWindowBits: false) and takes the next', async () => {
+    const server = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      perMessageDeflate: { serverMaxWindowBits: false },
+    });
+    cleanups.push(() => {
+      for (const client of server.clients ?? []) client.terminate();
+      server.close();
+    });
+    server.on('connection', (socket: WebSocket) => {
+      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+    });
+    await within(new Promise((resolve) => server.once('listening', resolve)), 'our server to listen');
+    const { tap, ours } = await connectWithList((server.address() as { port: number }).port, [
+      { serverMaxWindowBits: 10, threshold: 100_000 },
+      { serverNoContextTakeover: true, threshold: 0 },
+    ]);
+    expect(tap.agreed()).toBe('permessage-deflate; server_no_context_takeover');
+    expect(ours.map((frame) => (frame.rsv & RSV1) !== 0)).toEqual(SMALL.map(() => true));
+  });
+
+  it('a ws server that requires client_max_window_bits declines the offer without it and takes the next', async () => {
+    const server = new PeerServer({ host: '127.0.0.1', port: 0, perMessageDeflate: { clientMaxWindowBits: 10 } });
+    cleanups.push(() => {
+      for (const client of server.clients) client.terminate();
+      server.close();
+    });
+    server.on('connection', (socket: PeerWebSocket) => {
+      socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }));
+    });
+    await within(new Promise((resolve) => server.once('listening', resolve)), 'ws to listen');
+    const { tap, ours } = await connectWithList((server.address() as { port: number }).port, [
+      { clientMaxWindowBits: false, threshold: 100_000 },
+      { threshold: 0 },
+    ]);
+    expect(tap.agreed()).toBe('permessage-deflate; client_max_window_bits=10');
+    expect(ours.map((frame) => (frame.rsv & RSV1) !== 0)).toEqual(SMALL.map(() => true));
+    // Within the 10-bit window ws asked for, context taken over from message to message.
+    let history: Uint8Array = new Uint8Array(0);
+    for (const frame of ours) {
+      const inspection = inspectDeflate(frame.payload, history);
+      expect(inspection.maxDistance).toBeLessThanOrEqual(1024);
+      history = inspection.output;
+    }
+  });
+
+  it.skipIf(!python.available)(
+    'a Python websockets server that wants an 8-bit client window takes the second offer, and reads what we compress into 256 bytes',
+    async () => {
+      // websockets inflates with zlib's wbits=-8: a window of 256 bytes, which fails on any longer distance.
+      const config = { client_max_window_bits: 8, require_client_max_window_bits: true };
+      const peer = startPython(PYTHON_PEER, ['server', JSON.stringify(config)], PYTHON_TIMEOUT_MS);
+      cleanups.push(() => void peer.kill());
+      const { port } = await peer.waitForJson<{ port: number }>((entry) => typeof entry.port === 'number', 15_000);
+      const { tap, client, ours } = await connectWithList(port, [
+        { clientMaxWindowBits: false, threshold: 100_000 },
+        { serverNoContextTakeover: true, threshold: 0 },
+      ]);
+      expect(tap.agreed()).toBe('permessage-deflate; server_no_context_takeover; client_max_window_bits=8');
+      expect(ours.map((frame) => (frame.rsv & RSV1) !== 0)).toEqual(SMALL.map(() => true));
+      // Messages that tempt longer matches, compressed with context takeover: every one read back whole.
+      let history: Uint8Array = new Uint8Array(0);
+      const before = tap.fromClient.length;
+      for (let seed = 0; seed < 6; seed++) {
+        const probe = eightBitWindowProbe(seed);
+        const echoed = within(new Promise<Buffer>((resolve) => client.once('message', resolve)), 'the probe echo');
+        client.send(probe);
+        expect((await echoed).equals(probe)).toBe(true);
+      }
+      for (const frame of tap.fromClient.slice(before).filter((each) => each.opcode === OPCODE.BINARY)) {
+        expect(frame.rsv & RSV1).toBe(RSV1);
+        const inspection = inspectDeflate(frame.payload, history);
+        expect(inspection.maxDistance).toBeGreaterThan(0);
+        expect(inspection.maxDistance).toBeLessThanOrEqual(256);
+        history = inspection.output;
+      }
+      expect(await echoAll(client)).toEqual(MESSAGES.map(() => true));
+    },
+  );
+});
+
+describe('an 8-bit window agreed for our side (zlib compresses with 9 bits, reaching back at most 250 bytes)', () => {
+  it.skipIf(!python.available)(
+    'Python websockets client asking server_max_window_bits=8: our server compresses, Python reads every message',
+    async () => {
+      for (const memory of MEMORY) {
+        const { port } = await ourServer(memory);
+        const tap = await tapTo(port);
+        const result = await runPythonForJson<{
+          extensions: string | null;
+          echoed: Array<{ kind: string; size: number; same: boolean }>;
+          close_code: number;
+        }>(
+          PYTHON_PEER,
+          ['client', `ws://127.0.0.1:${tap.port}/`, JSON.stringify([{ server_max_window_bits: 8 }])],
+          PYTHON_TIMEOUT_MS,
+        );
+        expect(tap.offered(), memory).toBe('permessage-deflate; server_max_window_bits=8; client_max_window_bits');
+        expect(parseAgreement(result.extensions ?? undefined).serverMaxWindowBits, memory).toBe(8);
+        expect(
+          result.echoed.map((entry) => entry.same),
+          memory,
+        ).toEqual([true, true, true, true]);
+        expect(result.close_code, memory).toBe(1000);
+        const ours = tap.fromServer.filter((frame) => frame.opcode === OPCODE.TEXT || frame.opcode === OPCODE.BINARY);
+        expect(
+          ours.map((frame) => (frame.rsv & RSV1) !== 0),
+          memory,
+        ).toEqual([true, true, true, true]);
+        let history: Uint8Array = new Uint8Array(0);
+        const agreement = parseAgreement(result.extensions ?? undefined);
+        for (const [index, frame] of ours.entries()) {
+          const inspection = inspectDeflate(frame.payload, agreement.serverNoContextTakeover ? undefined : history);
+          expect(inspection.maxDistance, memory).toBeLessThanOrEqual(256);
+          // The text repeats within a few dozen bytes; the binary only every 4 KiB, out of an 8-bit window's reach.
+          if (result.echoed[index].kind === 'text') expect(inspection.maxDistance, memory).toBeGreaterThan(0);
+          history = inspection.output;
+        }
+      }
+    },
+  );
 });

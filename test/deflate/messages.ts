@@ -51,6 +51,18 @@ function truncateUtf8(text: string, length: number): string {
   return bytes.subarray(0, end).toString() + 'x'.repeat(length - end);
 }
 
+/**
+ * A message that tempts a compressor to reach back 257-512 bytes, past an 8-bit window, while also
+ * offering matches within it: blocks of 300 and 450 noise bytes, each repeated, then text whose records
+ * repeat within a few dozen bytes. Compressed into an 8-bit window it must still have back-references,
+ * and none longer than 256 bytes.
+ */
+export function eightBitWindowProbe(seed: number): Buffer {
+  const a = noiseBytes(300, `probe a ${seed}`);
+  const b = noiseBytes(450, `probe b ${seed}`);
+  return Buffer.concat([a, a, b, b, Buffer.from(jsonLikeText(3000, seed))]);
+}
+
 /** Binary that compresses well and has back-references at many distances: noise blocks, repeated. */
 export function repetitiveBinary(length: number, seed = 'binary'): Buffer {
   const out = Buffer.alloc(length);

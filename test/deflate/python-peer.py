@@ -1,11 +1,14 @@
 """Python websockets as a permessage-deflate peer for test/deflate/interop.node.test.ts.
 
-  python-peer.py server            echo server on 127.0.0.1, port chosen by the system; prints
+  python-peer.py server [JSON]     echo server on 127.0.0.1, port chosen by the system; prints
                                    {"port": N} then serves until it is killed.
-  python-peer.py client URL        sends the messages below, checks each echo, prints one JSON line:
+  python-peer.py client URL [JSON] sends the messages below, checks each echo, prints one JSON line:
                                    {"extensions": ..., "echoed": [...], "close_code": N}
 
-websockets negotiates permessage-deflate by default in both roles (its `compression="deflate"`).
+websockets negotiates permessage-deflate by default in both roles (its `compression="deflate"`). The
+optional JSON configures it instead: for the server, the keyword arguments of one
+ServerPerMessageDeflateFactory; for the client, a list of keyword arguments of
+ClientPerMessageDeflateFactory, one per offer, in order.
 """
 
 import asyncio
@@ -14,6 +17,10 @@ import json
 import sys
 
 import websockets
+from websockets.extensions.permessage_deflate import (
+    ClientPerMessageDeflateFactory,
+    ServerPerMessageDeflateFactory,
+)
 
 
 def pattern_text(length, seed):
@@ -42,16 +49,26 @@ async def echo(websocket, path=None):
         await websocket.send(message)
 
 
-async def serve():
-    async with websockets.serve(echo, '127.0.0.1', 0, max_size=None) as server:
+def deflate_settings(config, factory):
+    """websockets.serve/connect keyword arguments for a JSON configuration (None: the defaults)."""
+    if config is None:
+        return {}
+    factories = [factory(**each) for each in (config if isinstance(config, list) else [config])]
+    return {'compression': None, 'extensions': factories}
+
+
+async def serve(config):
+    settings = deflate_settings(config, ServerPerMessageDeflateFactory)
+    async with websockets.serve(echo, '127.0.0.1', 0, max_size=None, **settings) as server:
         port = server.sockets[0].getsockname()[1]
         print(json.dumps({'port': port}), flush=True)
         await asyncio.Future()
 
 
-async def client(url):
+async def client(url, config):
     results = []
-    async with websockets.connect(url, max_size=None) as websocket:
+    settings = deflate_settings(config, ClientPerMessageDeflateFactory)
+    async with websockets.connect(url, max_size=None, **settings) as websocket:
         extensions = websocket.response_headers.get('Sec-WebSocket-Extensions')
         for index, (kind, size) in enumerate(MESSAGES):
             message = pattern_text(size, index) if kind == 'text' else pattern_bytes(size, index)
@@ -65,6 +82,6 @@ async def client(url):
 
 if __name__ == '__main__':
     if sys.argv[1] == 'server':
-        asyncio.run(serve())
+        asyncio.run(serve(json.loads(sys.argv[2]) if len(sys.argv) > 2 else None))
     else:
-        asyncio.run(client(sys.argv[2]))
+        asyncio.run(client(sys.argv[2], json.loads(sys.argv[3]) if len(sys.argv) > 3 else None))
