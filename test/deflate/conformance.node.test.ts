@@ -4,13 +4,22 @@
 // RSV1 where it may not be, invalid compressed data, text that is not UTF-8 once inflated, and the
 // inflated-size limit. Every check runs for our server and our client, in both memory modes, against a
 // raw peer (test/deflate/harness.ts) whose bytes the test chooses.
+// Then Autobahn's groups 12 and 13 case by case (all 216) in the client role: our client, offering what
+// `wasmsocket autobahn-client --deflate` offers, against a stand-in fuzzing server that accepts offers as
+// Autobahn's does (test/deflate/fuzzing-server.ts); none may end UNIMPLEMENTED.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { autobahnOffersFor } from '../../src/cli/deflate-flag.ts';
+import WebSocket from '../../src/index.ts';
+import type { PerMessageDeflateOptions } from '../../src/protocol/permessage-deflate.ts';
 import { concatBytes } from '../support/frames.ts';
+import { type AutobahnCase, autobahnCases, type OfferReading } from './autobahn-cases.ts';
+import { type CaseVerdict, FuzzingServer } from './fuzzing-server.ts';
 import { closeAll, type Memory, openPeer, type Role } from './harness.ts';
 import {
   compressMessage,
   compressWithFinalBlock,
+  FULL,
   jsonLikeText,
   MESSAGE_SIZES,
   noiseBytes,
@@ -263,3 +272,111 @@ describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))
     });
   },
 );
+
+/** Messages per case: Autobahn sends 1000; two already show context takeover. All 1000 with WASMSOCKET_FULL=1. */
+const MESSAGES_PER_CASE = FULL ? 1000 : 2;
+
+/**
+ * Runs `cases` one after another against a fuzzing server, our client offering `perMessageDeflate` and
+ * echoing every message with its type (as autobahn-client does). Returns every verdict.
+ */
+async function runCases(
+  reading: OfferReading,
+  perMessageDeflate: PerMessageDeflateOptions[] | boolean,
+  cases: readonly AutobahnCase[],
+  messages: number,
+): Promise<CaseVerdict[]> {
+  const fuzzing = await FuzzingServer.start(reading);
+  const verdicts: CaseVerdict[] = [];
+  try {
+    for (const autobahnCase of cases) {
+      const clientErrors: Error[] = [];
+      let client: WebSocket | undefined;
+      const verdict = await fuzzing.run(autobahnCase, messages, (url) => {
+        client = new WebSocket(url, { perMessageDeflate });
+        client.on('message', (data: Buffer, isBinary: boolean) => client?.send(data, { binary: isBinary }));
+        client.on('error', (error: Error) => clientErrors.push(error));
+      });
+      client?.terminate();
+      if (verdict.behavior === 'OK' && clientErrors.length > 0) {
+        verdicts.push({ ...verdict, behavior: 'FAILED', result: `our client reported ${clientErrors[0].message}` });
+      } else verdicts.push(verdict);
+    }
+  } finally {
+    fuzzing.close();
+  }
+  return verdicts;
+}
+
+/** The verdicts that are not OK, as "id BEHAVIOR: result" lines (empty when all passed). */
+function notOk(verdicts: readonly CaseVerdict[]): string[] {
+  return verdicts.filter((each) => each.behavior !== 'OK').map((each) => `${each.id} ${each.behavior}: ${each.result}`);
+}
+
+describe('Autobahn 12.x and 13.x in the client role, every case, as autobahn-client --deflate runs them', () => {
+  const cases = autobahnCases();
+
+  it('has the 216 cases of groups 12 and 13', () => {
+    expect(cases.length).toBe(216);
+    expect(cases.filter((each) => each.id.startsWith('12.')).length).toBe(90);
+    expect(cases.at(-1)?.id).toBe('13.7.18');
+  });
+
+  it.each([
+    { mode: 'dedicated', reading: 'as-published' },
+    { mode: 'dedicated', reading: 'named' },
+    { mode: 'shared', reading: 'as-published' },
+    { mode: 'shared', reading: 'named' },
+  ] as const)(
+    '--deflate=$mode, offers read $reading: all 216 cases OK, none UNIMPLEMENTED',
+    async ({ mode, reading }) => {
+      const offers = autobahnOffersFor(mode);
+      expect(offers).not.toBe(false);
+      const verdicts = await runCases(reading, offers as PerMessageDeflateOptions[], cases, MESSAGES_PER_CASE);
+      expect(notOk(verdicts)).toEqual([]);
+      expect(verdicts.length).toBe(216);
+      // What each subgroup agreed: the client's side as the case asks, the server's as our offer asked.
+      const server = mode === 'shared' ? 'server_no_context_takeover; ' : '';
+      const agreed = (id: string) => verdicts.find((each) => each.id === id)?.result;
+      for (const set of [1, 2, 3, 4, 5])
+        expect(agreed(`12.${set}.1`)).toBe(`permessage-deflate; ${server}`.replace(/; $/, ''));
+      expect([1, 2, 3, 4, 5, 6, 7].map((group) => agreed(`13.${group}.1`))).toEqual(
+        [
+          '',
+          'client_no_context_takeover',
+          'client_max_window_bits=8',
+          'client_max_window_bits=15',
+          'client_no_context_takeover; client_max_window_bits=8',
+          'client_no_context_takeover; client_max_window_bits=15',
+          'client_no_context_takeover; client_max_window_bits=8',
+        ].map((client) => `permessage-deflate; ${server}${client}`.replace(/; $/, '')),
+      );
+      // Our client compressed every echo from its threshold (1 KiB) up, in every window, 8 bits included.
+      for (const verdict of verdicts) {
+        const length = cases.find((each) => each.id === verdict.id)?.size.length ?? 0;
+        expect(verdict.compressedEchoes, verdict.id).toBe(length >= 1024 ? MESSAGES_PER_CASE : 0);
+      }
+    },
+    // 216 connections and 432 messages of up to 128 KiB each way, every compressed one decoded by the
+    // pure-JS inspector: seconds on a quiet machine, the bound is for a loaded one.
+    FULL ? 3_600_000 : 300_000,
+  );
+
+  it("a single default offer leaves 13.2, 13.5 and 13.6 UNIMPLEMENTED where offers are read as 'named' (why the list)", async () => {
+    const group13 = cases.filter((each) => each.id.startsWith('13.'));
+    const verdicts = await runCases('named', true, group13, 1);
+    const unimplemented = verdicts.filter((each) => each.behavior === 'UNIMPLEMENTED').map((each) => each.id);
+    const expected = ['13.2', '13.5', '13.6'].flatMap((group) =>
+      Array.from({ length: 18 }, (_, index) => `${group}.${index + 1}`),
+    );
+    expect(unimplemented).toEqual(expected);
+    expect(verdicts.filter((each) => each.behavior === 'FAILED').map((each) => each.id)).toEqual([]);
+  }, 300_000);
+
+  it('an offer Autobahn cannot parse (client_max_window_bits with a value) fails the handshake with 400', async () => {
+    const [first] = cases;
+    const verdicts = await runCases('as-published', [{ clientMaxWindowBits: 12 }], [first], 1);
+    expect(verdicts[0].behavior).toBe('FAILED');
+    expect(verdicts[0].result).toMatch(/^handshake refused \(400\)/);
+  });
+});

@@ -68,7 +68,7 @@ export class FrameParser {
 }
 
 /** The HTTP head at the start of a byte stream: its first line, lower-cased header fields, and what follows. */
-interface HttpHead {
+export interface HttpHead {
   startLine: string;
   headers: Map<string, string>;
   rest: Buffer;
@@ -212,7 +212,8 @@ export async function rawClient(port: number, extensions: string | string[] | nu
   return end;
 }
 
-function readHead(socket: Socket, what: string): Promise<HttpHead> {
+/** Reads an HTTP head from a socket (bounded by WAIT_MS); the bytes after it come back in `rest`. */
+export function readHead(socket: Socket, what: string): Promise<HttpHead> {
   return within(
     new Promise<HttpHead>((resolve, reject) => {
       let bytes = Buffer.alloc(0);
