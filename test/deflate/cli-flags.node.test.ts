@@ -170,7 +170,11 @@ describe('wasmsocket autobahn-client --deflate', () => {
   }
 
   it.each([
-    [[], 'permessage-deflate; client_max_window_bits'],
+    // Two offers (RFC 7692 section 5): every configuration cases 12 and 13 accept (deflate-flag.ts).
+    [
+      [],
+      'permessage-deflate; client_max_window_bits, permessage-deflate; client_no_context_takeover; client_max_window_bits',
+    ],
     [
       ['--deflate=shared'],
       'permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits',
