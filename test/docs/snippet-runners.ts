@@ -532,6 +532,24 @@ process.exit(0);
   expect((await process.waitForExit(WAIT_MS)).code).toBe(0);
 };
 
+/**
+ * README, Compression: a client offering two configurations to a server that declines the first. The
+ * snippet prints the agreed extension and exits by itself; it must be the second offer's.
+ */
+const deflateOffers: Runner = async (snippet, context) => {
+  const project = await context.project();
+  const { process } = await runOnFreePort(
+    project,
+    snippet,
+    context,
+    (port) => withPorts(snippet.code, { 8080: port }),
+    (process) => process.waitForLine(/^permessage-deflate/, 'the agreed extension', WAIT_MS),
+  );
+  expect(process.lines().at(-1)).toBe('permessage-deflate; client_no_context_takeover');
+  expect((await process.waitForExit(WAIT_MS)).code, process.describe()).toBe(0);
+  expect(process.stderr, 'the snippet wrote to stderr').toBe('');
+};
+
 /** A prelude giving a fragment the loopback test certificate as `key` and `cert`. */
 const tlsPrelude = `import { readFileSync as readPem } from 'node:fs';
 const key = readPem(${JSON.stringify(TLS_KEY_PATH)});
@@ -805,6 +823,7 @@ export const RUNNERS: Record<string, Runner> = {
   deno,
   'streams-handler': streamsHandler,
   compression,
+  'deflate-offers': deflateOffers,
   'http2-server': http2Server,
   'http2-client': http2Client,
   'http2-stream-handler': http2StreamHandler,
