@@ -47,8 +47,9 @@ export type { AddressInfo };
 /** What verifyClient learns about an upgrade request (ws's shape). */
 export interface VerifyClientInfo<Request extends IncomingMessage = IncomingMessage> {
   /**
-   * The Origin header. Typed string, as ws's types have it (so handlers written for ws compile), but
-   * undefined when the request has none, which is the case for clients other than browsers.
+   * The Origin header (Sec-WebSocket-Origin for a version-8 client, as ws reads it). Typed string, as ws's
+   * types have it (so handlers written for ws compile), but undefined when the request has none, which is
+   * the case for clients other than browsers.
    */
   origin: string;
   /** Whether the connection is TLS. */
@@ -381,7 +382,8 @@ export class WebSocketServer<
     const verifyClient = this.options.verifyClient;
     if (verifyClient) {
       const info: VerifyClientInfo = {
-        origin: request.headers.origin as string, // undefined without one, as in ws (see VerifyClientInfo)
+        // undefined without one, as in ws (see VerifyClientInfo); version 8 named it Sec-WebSocket-Origin.
+        origin: request.headers[checked.version === 8 ? 'sec-websocket-origin' : 'origin'] as string,
         secure: Boolean((request.socket as { authorized?: boolean; encrypted?: boolean }).encrypted),
         req: request,
       };

@@ -641,7 +641,10 @@ export class WebSocket extends EventEmitter {
       return;
     }
     if (connection === null) return;
-    const reasonText = reason === undefined ? '' : Buffer.isBuffer(reason) ? reason.toString() : String(reason);
+    // As ws: without a code the close frame is empty and the reason is ignored, whatever it is (RFC 6455
+    // section 5.5.1: a reason may only follow a code).
+    const reasonText =
+      code === undefined || reason === undefined ? '' : Buffer.isBuffer(reason) ? reason.toString() : String(reason);
     encodeClosePayload(code, reasonText); // a bad code or reason throws here, whether or not we wait
     this._readyState = WebSocket.CLOSING;
     const sendClose = () => {

@@ -6,8 +6,15 @@
 
 import type { RandomSource } from './random.js';
 
-/** RFC 6455 section 4.1 (Sec-WebSocket-Version): the only version this library speaks. */
+/** RFC 6455 section 4.1 (Sec-WebSocket-Version): the version this library speaks and asks for. */
 export const WEBSOCKET_VERSION = 13;
+
+/**
+ * The version of draft-ietf-hybi-thewebsocketprotocol-08 (hybi drafts 08 to 12), whose framing and
+ * handshake are RFC 6455's, but whose origin field is Sec-WebSocket-Origin. Old clients still send it;
+ * ws's server accepts it and its client can speak it (protocolVersion: 8), and so do ours.
+ */
+export const HYBI_DRAFT_VERSION = 8;
 
 /** RFC 6455 section 1.3: the GUID appended to the key before hashing. */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

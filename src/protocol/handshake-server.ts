@@ -4,7 +4,7 @@
 // several faults is refused for the same first fault as ws would report.
 
 import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
-import { isValidKey, WEBSOCKET_VERSION } from './handshake-key.js';
+import { HYBI_DRAFT_VERSION, isValidKey, WEBSOCKET_VERSION } from './handshake-key.js';
 import type { HeaderFields } from './header-fields.js';
 import {
   HeaderSyntaxError,
@@ -29,15 +29,23 @@ export interface UpgradeRequest {
   headers: HeaderFields;
 }
 
+/** The Sec-WebSocket-Version values a server takes, as written in the request, and what they mean. */
+const ACCEPTED_VERSIONS: ReadonlyMap<string, 13 | 8> = new Map([
+  [String(WEBSOCKET_VERSION), WEBSOCKET_VERSION],
+  [String(HYBI_DRAFT_VERSION), HYBI_DRAFT_VERSION],
+]);
+
 /** A request that is a valid opening handshake: what the server needs to answer it. */
 export interface AcceptedUpgrade {
   /** Sec-WebSocket-Key, for computeAccept. */
   key: string;
+  /** Sec-WebSocket-Version: 13, or 8 (HYBI_DRAFT_VERSION); the connection is the same either way. */
+  version: 13 | 8;
   /** The subprotocols offered, in the client's order of preference (empty when none). */
   protocols: string[];
   /** The extensions offered, in the client's order of preference (empty when none). */
   extensions: ParsedExtension[];
-  /** The Origin header (section 4.1, item 8; 10.2), or undefined. */
+  /** The Origin header (section 4.1, item 8; 10.2), Sec-WebSocket-Origin for version 8, or undefined. */
   origin: string | undefined;
   host: string;
   url: string;
@@ -102,9 +110,12 @@ export function validateUpgradeRequest(request: UpgradeRequest): UpgradeValidati
       HttpStatus.BAD_REQUEST,
     );
   }
-  // Item 6; section 4.4: another version is answered 426 with the versions we speak.
+  // Item 6: 13, or 8 as ws accepts it (the same framing; see HYBI_DRAFT_VERSION), written exactly as the
+  // RFC's grammar has it (no "08" or "13.0"). Section 4.4: another version is answered 426 with the
+  // version clients should speak.
   const versions = headers.getAll('sec-websocket-version');
-  if (versions.length !== 1 || versions[0] !== String(WEBSOCKET_VERSION)) {
+  const version = versions.length === 1 ? ACCEPTED_VERSIONS.get(versions[0]) : undefined;
+  if (version === undefined) {
     return refuse(
       'Missing or invalid Sec-WebSocket-Version header',
       HandshakeErrorCode.UNSUPPORTED_VERSION,
@@ -147,7 +158,15 @@ export function validateUpgradeRequest(request: UpgradeRequest): UpgradeValidati
   }
   return {
     ok: true,
-    request: { key: keys[0], protocols, extensions, origin: headers.get('origin'), host: host[0], url: request.url },
+    request: {
+      key: keys[0],
+      version,
+      protocols,
+      extensions,
+      origin: headers.get(version === HYBI_DRAFT_VERSION ? 'sec-websocket-origin' : 'origin'),
+      host: host[0],
+      url: request.url,
+    },
   };
 }
 

@@ -7,9 +7,14 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer as WsPackageServer, type ServerOptions as WsServerOptions } from 'ws';
+import {
+  WebSocket as WsPackageClient,
+  WebSocketServer as WsPackageServer,
+  type ServerOptions as WsServerOptions,
+} from 'ws';
 import { createWebSocketStream, WebSocket, WebSocketServer } from '../../src/index.ts';
 import { nextEvent, within } from '../interop/waits.ts';
+import { openRawClient } from '../support/raw-peer.ts';
 
 const cleanups: Array<() => unknown> = [];
 
@@ -381,5 +386,91 @@ describe('protocolVersion', () => {
     expect(() => new WebSocket(url, { protocolVersion: 12 })).toThrow(
       'Unsupported protocol version: 12 (supported versions: 8, 13)',
     );
+  });
+});
+
+describe('Sec-WebSocket-Version: 8 on the server, as ws takes it', () => {
+  it('a version-8 client (ws, and ours) opens, its origin in Sec-WebSocket-Origin reaches verifyClient, and messages cross both ways', async () => {
+    // The same scenario against ws's server and ours: every observation must be the same.
+    const observe = async (server: 'ws' | 'ours') => {
+      const origins: Array<string | undefined> = [];
+      const verifyClient = (info: { origin: string }) => {
+        origins.push(info.origin);
+        return true;
+      };
+      const { server: wss, url } =
+        server === 'ws'
+          ? await wsPackageServer({ verifyClient, perMessageDeflate: true })
+          : await ourServer({ verifyClient, perMessageDeflate: true });
+      (wss as WebSocketServer).on('connection', (peer: WebSocket) => {
+        peer.on('message', (data: Buffer, isBinary: boolean) => peer.send(data, { binary: isBinary }));
+      });
+      const seen: unknown[] = [];
+      const options = { protocolVersion: 8, origin: 'https://app.example' };
+      const clients = [
+        () => new WsPackageClient(url, options) as unknown as WebSocket,
+        () => new WebSocket(url, options),
+      ];
+      for (const open of clients) {
+        const client = open();
+        cleanups.push(() => client.terminate());
+        await within(once(client, 'open'), 'the version-8 client to open');
+        const echoes: unknown[] = [];
+        for (const message of ['text in draft 8', Buffer.from([1, 2, 3]), 'x'.repeat(5000)]) {
+          const echoed = nextEvent<[Buffer, boolean]>(client, 'message');
+          client.send(message);
+          const [data, isBinary] = await echoed;
+          echoes.push([isBinary, data.equals(Buffer.from(message))]);
+        }
+        seen.push({ extensions: client.extensions, echoes });
+        client.close(1000);
+        await within(once(client, 'close'), 'the close');
+      }
+      return { origins, seen };
+    };
+    const ours = await observe('ours');
+    expect(ours).toEqual(await observe('ws'));
+    expect(ours.origins).toEqual(['https://app.example', 'https://app.example']);
+    expect(ours.seen).toEqual(
+      [0, 1].map(() => ({
+        extensions: 'permessage-deflate',
+        echoes: [
+          [false, true],
+          [true, true],
+          [false, true],
+        ],
+      })),
+    );
+  });
+});
+
+describe('close(undefined, reason), as ws: an empty close frame, the reason ignored', () => {
+  it('from our client: the server reads a close with no code (1005) and no reason', async () => {
+    const { server, url } = await wsPackageServer();
+    const closed = new Promise<[number, string]>((resolve) => {
+      server.on('connection', (peer) => peer.on('close', (code, reason) => resolve([code, reason.toString()])));
+    });
+    const ws = new WebSocket(url);
+    await within(once(ws, 'open'), 'open');
+    // ws sends no code and ignores the reason, whatever it is (even one too long for a close frame).
+    expect(() => ws.close(undefined, 'not sent')).not.toThrow();
+    expect(ws.readyState).toBe(WebSocket.CLOSING);
+    expect(await within(closed, "the server's close event")).toEqual([1005, '']);
+    const [code, reason] = await nextEvent<[number, Buffer]>(ws, 'close');
+    expect([code, reason.toString()]).toEqual([1005, '']);
+    const other = new WebSocket(url);
+    await within(once(other, 'open'), 'open');
+    expect(() => other.close(undefined, 'x'.repeat(200))).not.toThrow();
+    expect((await nextEvent<[number]>(other, 'close'))[0]).toBe(1005);
+  });
+
+  it("from our server's connection: the close frame on the wire is empty", async () => {
+    const { server } = await ourServer();
+    server.on('connection', (peer: WebSocket) => peer.close(undefined, 'not sent'));
+    const raw = await openRawClient((server.address() as AddressInfo).port);
+    cleanups.push(() => raw.destroy());
+    const event = await raw.next('the close frame');
+    expect(event).toMatchObject({ kind: 'close', code: null });
+    expect(event.kind === 'close' && event.payload.length).toBe(0);
   });
 });

@@ -122,7 +122,7 @@ describe('request → server → response → client', () => {
 
   it("a refusal reads back as an unexpected response carrying the server's status", () => {
     const request = encodeHead(
-      upgradeRequestHead({ url: 'ws://a/', key: generateKey(random), headers: { 'Sec-WebSocket-Version': '8' } }),
+      upgradeRequestHead({ url: 'ws://a/', key: generateKey(random), headers: { 'Sec-WebSocket-Version': '12' } }),
     );
     const reader = new HeadReader<RequestHead>('request');
     const read = reader.push(request);
@@ -131,7 +131,7 @@ describe('request → server → response → client', () => {
     expect(checked.ok).toBe(true); // the caller's version header is dropped: the request says 13.
 
     const tampered = new HeadReader<RequestHead>('request').push(
-      encodeHead(new TextDecoder().decode(request).replace('Version: 13', 'Version: 8')),
+      encodeHead(new TextDecoder().decode(request).replace('Version: 13', 'Version: 12')),
     );
     if (tampered.kind !== 'complete') throw new Error(tampered.kind);
     const refused = validateUpgradeRequest(tampered.head);

@@ -141,8 +141,35 @@ describe('validateUpgradeRequest', () => {
     }
   });
 
+  it('accepts version 8 as ws does (the last hybi draft: same framing), its origin from Sec-WebSocket-Origin', () => {
+    const result = validateUpgradeRequest(
+      request({ 'sec-websocket-version': '8', origin: null, 'sec-websocket-origin': 'http://example.com' }),
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.request.version).toBe(8);
+    expect(result.request.origin).toBe('http://example.com');
+    expect(result.request.key).toBe(KEY);
+    const thirteen = validateUpgradeRequest(request({ 'sec-websocket-origin': 'http://other.example' }));
+    expect(thirteen.ok && [thirteen.request.version, thirteen.request.origin]).toEqual([13, 'http://example.com']);
+  });
+
   it('answers another version with 426 and Sec-WebSocket-Version: 13 (RFC 6455 section 4.4)', () => {
-    for (const version of [null, '', '8', '12', '14', '13, 8', ['13', '13'], '013']) {
+    // 8 and 13 are taken only as the RFC's grammar writes them, and only once.
+    for (const version of [
+      null,
+      '',
+      '7',
+      '12',
+      '14',
+      '13, 8',
+      ['13', '13'],
+      ['8', '8'],
+      ['13', '8'],
+      '013',
+      '08',
+      '8.0',
+    ]) {
       const error = refusal(request({ 'sec-websocket-version': version }));
       expect(error, String(version)).toMatchObject({
         status: 426,
@@ -182,7 +209,7 @@ describe('validateUpgradeRequest', () => {
     expect(refusal(request({ upgrade: null, 'sec-websocket-key': null })).code).toBe(
       HandshakeErrorCode.INVALID_UPGRADE,
     );
-    expect(refusal(request({ 'sec-websocket-key': null, 'sec-websocket-version': '8' })).code).toBe(
+    expect(refusal(request({ 'sec-websocket-key': null, 'sec-websocket-version': '12' })).code).toBe(
       HandshakeErrorCode.INVALID_KEY,
     );
   });
@@ -252,7 +279,7 @@ describe('refusals', () => {
   }
 
   it('answers 426 with the version header, Connection: close and an exact Content-Length', () => {
-    const error = refusal(request({ 'sec-websocket-version': '8' }));
+    const error = refusal(request({ 'sec-websocket-version': '12' }));
     const { head, body } = readBack(refusalResponse(error));
     expect(head.status).toBe(426);
     expect(head.reason).toBe('Upgrade Required');

@@ -178,16 +178,35 @@ describe('a ws client and a server built on src/protocol', () => {
     expect(body).toBe('Go away');
   });
 
-  it('answers a ws client speaking version 8 with 426, which ws reports as an unexpected response', async () => {
-    const server = sansIoServer(
-      (_request, refusal) => refusal ?? 'unreachable',
-      () => {},
-    );
-    const port = await listen(server);
-    const client = new WebSocket(`ws://127.0.0.1:${port}/`, { protocolVersion: 8 });
-    cleanups.push(() => closeQuietly(client));
-    const [error] = await nextEvent<[Error]>(client, 'error');
-    expect(error.message).toBe('Unexpected server response: 426');
+  it('accepts a ws client speaking version 8 (the last hybi draft), its origin read from Sec-WebSocket-Origin', async () => {
+    let seen: AcceptedUpgrade | undefined;
+    const firstFrame = new Promise<Uint8Array>((resolve, reject) => {
+      const server = sansIoServer(
+        (request) => acceptResponseHead({ accept: computeAccept(request?.key ?? '', sha1) }),
+        (socket, request, rest) => {
+          seen = request;
+          collect(socket, rest, (bytes) => bytes.length >= 2 && bytes.length >= 6 + (bytes[1] & 0x7f)).then(
+            resolve,
+            reject,
+          );
+        },
+      );
+      listen(server).then((port) => {
+        const client = new WebSocket(`ws://127.0.0.1:${port}/`, {
+          protocolVersion: 8,
+          origin: 'https://origin.example',
+          perMessageDeflate: false,
+        });
+        cleanups.push(() => closeQuietly(client));
+        client.on('error', reject);
+        client.on('open', () => client.send('hello in draft 8'));
+      }, reject);
+    });
+    // The frame is RFC 6455's: draft 8 framed messages the same way.
+    const frame = await within(firstFrame, 'the first frame from ws');
+    expect(unmaskSmallFrame(frame)).toEqual({ byte0: 0x81, payload: 'hello in draft 8' });
+    expect(seen?.version).toBe(8);
+    expect(seen?.origin).toBe('https://origin.example');
   });
 });
 

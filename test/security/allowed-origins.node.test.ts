@@ -140,10 +140,10 @@ describe('allowedOrigins over HTTP/1.1 (real sockets)', () => {
 
   it('checks Sec-WebSocket-Origin (the header of version 8) by itself, and refuses two Origin lines', async () => {
     const port = await listening({ allowedOrigins: [ALLOWED] });
-    // A version-8 client names its origin in Sec-WebSocket-Origin: a foreign one is refused for it (403),
-    // before the version is (426: this server speaks 13 only).
+    // A version-8 client names its origin in Sec-WebSocket-Origin: a foreign one is refused (403), an
+    // allowed one accepted (the server takes version 8 as ws does).
     expect(await upgradeStatus(port, { 'Sec-WebSocket-Origin': 'https://app.example.co' }, '8')).toBe(403);
-    expect(await upgradeStatus(port, { 'Sec-WebSocket-Origin': ALLOWED }, '8')).toBe(426);
+    expect(await upgradeStatus(port, { 'Sec-WebSocket-Origin': ALLOWED }, '8')).toBe(101);
     // Neither header vouches for the other.
     expect(await upgradeStatus(port, { Origin: ALLOWED, 'Sec-WebSocket-Origin': 'https://evil.example' })).toBe(403);
     expect(await upgradeStatus(port, { Origin: 'https://evil.example', 'Sec-WebSocket-Origin': ALLOWED })).toBe(403);
