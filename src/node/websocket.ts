@@ -628,7 +628,7 @@ export class WebSocket extends EventEmitter {
   }
 
   /** Starts the closing handshake (ws's semantics, including before the connection opens). */
-  close(code?: number, reason?: string | Buffer): void {
+  close(code?: number, reason?: string | Buffer | Uint8Array): void {
     if (this._readyState === WebSocket.CLOSED) return;
     if (this._readyState === WebSocket.CONNECTING) {
       this._abortHandshake?.('WebSocket was closed before the connection was established');
@@ -641,11 +641,10 @@ export class WebSocket extends EventEmitter {
       return;
     }
     if (connection === null) return;
-    // As ws: without a code the close frame is empty and the reason is ignored, whatever it is (RFC 6455
-    // section 5.5.1: a reason may only follow a code).
-    const reasonText =
-      code === undefined || reason === undefined ? '' : Buffer.isBuffer(reason) ? reason.toString() : String(reason);
-    encodeClosePayload(code, reasonText); // a bad code or reason throws here, whether or not we wait
+    // A bad code or reason throws here, whether or not we wait: the code first, as ws checks it first.
+    encodeClosePayload(code, '');
+    const reasonText = closeReasonText(code, reason);
+    encodeClosePayload(code, reasonText);
     this._readyState = WebSocket.CLOSING;
     const sendClose = () => {
       if (this._readyState === WebSocket.CLOSED) return; // terminated or dropped while Blobs were read
@@ -1057,6 +1056,20 @@ for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'p
   Object.defineProperty(WebSocket.prototype, name, { enumerable: true });
 }
 defineEventAttributes(WebSocket.prototype);
+
+/**
+ * close()'s reason as ws reads it: none without a code (RFC 6455 section 5.5.1: a reason only follows a
+ * code; ws then sends an empty close frame whatever the reason), a string as it is, the bytes of any
+ * Uint8Array (a Buffer or not) as UTF-8, nothing for a value without a length (a number, an empty array);
+ * another value with a length is ws's TypeError.
+ */
+function closeReasonText(code: number | undefined, reason: unknown): string {
+  if (code === undefined || reason === undefined || reason === null) return '';
+  if (typeof reason === 'string') return reason;
+  if (reason instanceof Uint8Array) return Buffer.from(reason.buffer, reason.byteOffset, reason.byteLength).toString();
+  if (!(reason as { length?: unknown }).length) return '';
+  throw new TypeError('Second argument must be a string or a Uint8Array');
+}
 
 /** The masking-key source for a ws-style generateMask: each 4 bytes of the pool come from one call. */
 function randomFromGenerateMask(generateMask: (mask: Buffer) => void): RandomSource {

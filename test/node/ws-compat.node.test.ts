@@ -14,7 +14,7 @@ import {
 } from 'ws';
 import { createWebSocketStream, WebSocket, WebSocketServer } from '../../src/index.ts';
 import { nextEvent, within } from '../interop/waits.ts';
-import { openRawClient } from '../support/raw-peer.ts';
+import { openRawClient, startRawServer } from '../support/raw-peer.ts';
 
 const cleanups: Array<() => unknown> = [];
 
@@ -472,5 +472,48 @@ describe('close(undefined, reason), as ws: an empty close frame, the reason igno
     const event = await raw.next('the close frame');
     expect(event).toMatchObject({ kind: 'close', code: null });
     expect(event.kind === 'close' && event.payload.length).toBe(0);
+  });
+});
+
+describe('close(code, reason): the reason as ws reads it', () => {
+  it('sends the same close frame as a ws client for each kind of reason, and throws where ws throws', async () => {
+    const raw = await startRawServer();
+    cleanups.push(() => raw.close());
+    const reasons: Array<[string, unknown]> = [
+      ['a string', 'bye'],
+      ['a Buffer', Buffer.from('bye')],
+      ['a Uint8Array (not a Buffer)', new TextEncoder().encode('bye ✓')],
+      ['an empty string', ''],
+      ['a number (no length: ignored)', 5],
+      ['an object (no length: ignored)', {}],
+      ['an empty array (ignored)', []],
+      ['an array with a length', ['a']],
+      ['no code, a reason', 'ignored'],
+    ];
+    /** What a client does with close(code, reason): the close frame's payload in hex, or the error thrown. */
+    const outcome = async (open: () => WebSocket, code: number | undefined, reason: unknown) => {
+      const client = open();
+      cleanups.push(() => client.terminate());
+      await within(once(client, 'open'), 'the client to open');
+      const peer = await raw.peerFrom((socketOf(client) as Socket).localPort as number);
+      try {
+        client.close(code, reason as string);
+      } catch (error) {
+        client.terminate();
+        // The class: ws's message here is Node's (from Buffer.byteLength), ours names the argument.
+        return `throws ${(error as Error).constructor.name}`;
+      }
+      const event = await peer.next('the close frame');
+      client.terminate();
+      return event.kind === 'close' ? event.payload.toString('hex') : event.kind;
+    };
+    for (const [what, reason] of reasons) {
+      const code = what.startsWith('no code') ? undefined : 1000;
+      const theirs = await outcome(() => new WsPackageClient(raw.url) as unknown as WebSocket, code, reason);
+      const ours = await outcome(() => new WebSocket(raw.url), code, reason);
+      expect(ours, what).toBe(theirs);
+    }
+    expect(await outcome(() => new WebSocket(raw.url), 1000, ['a'])).toBe('throws TypeError');
+    expect(await outcome(() => new WebSocket(raw.url), 1000, new TextEncoder().encode('bye'))).toBe('03e8627965');
   });
 });
