@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { within } from '../support/waits.ts';
 import { assertBuilt, runCli, stopAll } from './cli-process.ts';
-import { within } from './ws-peer.ts';
 
 interface Message {
   data: Buffer;

@@ -5,12 +5,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { WAIT_MS } from '../support/waits.ts';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_PATH = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
-/** Long enough for a cold Node start and a handshake on a loaded 2-core machine; only catches hangs. */
-export const WAIT_MS = 15_000;
 /** How long a killed process gets to go before we stop waiting for it. */
 const KILL_WAIT_MS = 5_000;
 

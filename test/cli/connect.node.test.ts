@@ -5,8 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { within } from '../support/waits.ts';
 import { assertBuilt, runCli, startCli, stopAll } from './cli-process.ts';
-import { type Closed, within } from './ws-peer.ts';
+import type { Closed } from './ws-peer.ts';
 
 /** What the ws echo server saw of one connection. */
 interface Seen {

@@ -7,8 +7,9 @@ import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { clientFrame, Op, RawClient } from '../security/support/raw-client.ts';
-import { assertBuilt, type CliProcess, startCli, stopAll, WAIT_MS } from './cli-process.ts';
-import { closeOf, collectMessages, openClient, waitForMessages, within } from './ws-peer.ts';
+import { WAIT_MS, within } from '../support/waits.ts';
+import { assertBuilt, type CliProcess, startCli, stopAll } from './cli-process.ts';
+import { closeOf, collectMessages, openClient, waitForMessages } from './ws-peer.ts';
 
 const LISTENING = /^listening on (ws:\/\/127\.0\.0\.1:(\d+))$/;
 

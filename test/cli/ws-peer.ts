@@ -2,7 +2,7 @@
 
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { WAIT_MS } from './cli-process.ts';
+import { within } from '../support/waits.ts';
 
 export interface Received {
   data: Buffer;
@@ -12,15 +12,6 @@ export interface Received {
 export interface Closed {
   code: number;
   reason: string;
-}
-
-/** Rejects with `what` after timeoutMs unless the promise settles first. */
-export function within<T>(promise: Promise<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Opens a ws client and resolves once it is open. */

@@ -4,6 +4,7 @@
 // that is not UTF-8 with 1007.
 
 import { expect } from 'vitest';
+import { within } from '../support/waits.ts';
 import {
   type CaseRun,
   type ConformanceCase,
@@ -20,7 +21,6 @@ import {
   pingFrame,
   textFrame,
   utf8,
-  within,
 } from './harness.ts';
 import { KOSME } from './utf8-sequences.ts';
 

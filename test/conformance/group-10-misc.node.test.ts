@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { encodeFrame } from '../support/frames.ts';
+import { within } from '../support/waits.ts';
 import {
   type CaseRun,
   type ConformanceCase,
@@ -19,7 +20,6 @@ import {
   Op,
   patternText,
   textFrame,
-  within,
 } from './harness.ts';
 
 /** Autobahn 10.1.1's autoFragmentSize. */

@@ -21,12 +21,12 @@ import {
   type FrameSpec,
   Op,
   openRawClient,
-  PEER_WAIT_MS,
   type PeerEvent,
   type RawPeer,
   type RawServer,
   startRawServer,
 } from '../support/raw-peer.ts';
+import { until, within } from '../support/waits.ts';
 
 export type { Chunking, FrameSpec, RawPeer };
 export { Op };
@@ -104,15 +104,6 @@ interface Endpoint {
   /** Our connections that have not reported 'close' yet. */
   openConnections(): number;
   close(): Promise<void>;
-}
-
-/** Rejects with `what` after timeoutMs unless the promise settles first. */
-export function within<T>(promise: Promise<T>, what: string, timeoutMs = PEER_WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function track(ws: WebSocket, open: Set<Ours>): Ours {
@@ -252,13 +243,9 @@ export function conformanceGroup(group: string, cases: readonly ConformanceCase[
             await peer.send([{ opcode: Op.TEXT, payload: 'still here' }]);
             await expectMessage(peer, Op.TEXT, 'still here');
             await closeNormally(t);
-            await within(
-              (async () => {
-                for (let i = 0; i < 100 && endpoint.openConnections() > 0; i++) await delay(20);
-              })(),
-              'connections to close',
-            );
-            expect(endpoint.openConnections()).toBe(0);
+            await until(() => endpoint.openConnections() === 0, 'every connection of ours to close', {
+              describe: () => `${endpoint.openConnections()} still open`,
+            });
           });
         });
       }
@@ -271,10 +258,6 @@ function seedOf(name: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
   return hash >>> 0 || 1;
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // Frame builders, in the words of section 5.2.

@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../cli/cli-process.ts';
+import { until } from '../support/waits.ts';
 import type { Memory } from './harness.ts';
 import { compressMessage, jsonLikeText, SYNC_FLUSH_TRAILER } from './messages.ts';
-import { OPCODE, RSV1, rawClient, within } from './wire.ts';
+import { OPCODE, RSV1, rawClient } from './wire.ts';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./bomb-server.js', import.meta.url));
 const MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -70,19 +71,11 @@ class ServerProcess {
     });
   }
 
-  waitFor(what: string, accept: (line: ServerLine) => boolean): Promise<ServerLine> {
-    return within(
-      new Promise<ServerLine>((resolve, reject) => {
-        const poll = () => {
-          const found = this.lines.find(accept);
-          if (found) return resolve(found);
-          if (this.child.exitCode !== null) return reject(new Error(`the server exited: ${this.stderr}`));
-          setTimeout(poll, 10);
-        };
-        poll();
-      }),
-      what,
-    );
+  async waitFor(what: string, accept: (line: ServerLine) => boolean): Promise<ServerLine> {
+    await until(() => this.lines.some(accept) || this.child.exitCode !== null, what, { everyMs: 10 });
+    const found = this.lines.find(accept);
+    if (found === undefined) throw new Error(`the server exited before ${what}: ${this.stderr}`);
+    return found;
   }
 
   stop(): void {

@@ -7,8 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { assertBuilt, runCli, startCli, stopAll } from '../cli/cli-process.ts';
+import { within } from '../support/waits.ts';
 import { jsonLikeText } from './messages.ts';
-import { OPCODE, RSV1, type Tap, tapProxy, within } from './wire.ts';
+import { OPCODE, RSV1, type Tap, tapProxy } from './wire.ts';
 
 const LISTENING = /^listening on ws:\/\/127\.0\.0\.1:(\d+)$/;
 const cleanups: Array<() => void> = [];

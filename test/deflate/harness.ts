@@ -8,9 +8,10 @@
 import { constants } from 'node:zlib';
 import WebSocket, { WebSocketServer } from '../../src/index.ts';
 import type { PerMessageDeflateOptions } from '../../src/protocol/permessage-deflate.ts';
+import { WAIT_MS, within } from '../support/waits.ts';
 import { type DeflateInspection, inspectDeflate } from './deflate-inspector.ts';
 import { MessageDeflater } from './messages.ts';
-import { describeFrames, OPCODE, type RawEnd, RSV1, rawClient, rawServer, WAIT_MS, within } from './wire.ts';
+import { describeFrames, OPCODE, type RawEnd, RSV1, rawClient, rawServer } from './wire.ts';
 
 export type Role = 'server' | 'client';
 export type Memory = 'dedicated' | 'shared';

@@ -15,10 +15,11 @@ import { deflateOffers, type PerMessageDeflateOptions } from '../../src/protocol
 import { launchChromium } from '../support/browser.ts';
 import { runPythonForJson, startPython, stopPythonProcesses } from '../support/python.ts';
 import { systemProgram } from '../support/system-programs.ts';
+import { WAIT_MS, within } from '../support/waits.ts';
 import { inspectDeflate } from './deflate-inspector.ts';
 import { type Memory, parseAgreement } from './harness.ts';
 import { eightBitWindowProbe, jsonLikeText } from './messages.ts';
-import { OPCODE, RSV1, type Tap, tapProxy, within } from './wire.ts';
+import { OPCODE, RSV1, type Tap, tapProxy } from './wire.ts';
 
 const MEMORY: Memory[] = ['dedicated', 'shared'];
 const PYTHON_PEER = fileURLToPath(new URL('./python-peer.py', import.meta.url));
@@ -167,7 +168,7 @@ describe.each(MEMORY)('our side in %s memory', (memory) => {
     async () => {
       const python = startPython(PYTHON_PEER, ['server'], PYTHON_TIMEOUT_MS);
       cleanups.push(() => void python.kill());
-      const { port } = await python.waitForJson<{ port: number }>((entry) => typeof entry.port === 'number', 15_000);
+      const { port } = await python.waitForJson<{ port: number }>((entry) => typeof entry.port === 'number', WAIT_MS);
       const tap = await tapTo(port);
       const client = new WebSocket(`ws://127.0.0.1:${tap.port}`, { perMessageDeflate: { memory } });
       cleanups.push(() => client.terminate());

@@ -10,10 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer as PeerServer, type WebSocket as PeerWebSocket } from 'ws';
 import WebSocket, { WebSocketServer } from '../../src/index.ts';
 import type { PerMessageDeflateOptions } from '../../src/protocol/permessage-deflate.ts';
+import { within } from '../support/waits.ts';
 import { inspectDeflate } from './deflate-inspector.ts';
 import { type Agreement, closeAll, type Memory, openPeer, parseAgreement } from './harness.ts';
 import { eightBitWindowProbe, jsonLikeText, noiseBytes } from './messages.ts';
-import { OPCODE, RSV1, rawClient, rawServer, tapProxy, within } from './wire.ts';
+import { OPCODE, RSV1, rawClient, rawServer, tapProxy } from './wire.ts';
 
 afterEach(closeAll);
 

@@ -7,21 +7,10 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { concatBytes, encodeFrame, type RawFrame } from '../support/frames.ts';
-
-/** Only catches hangs: a loaded 2-core machine inflating a few MiB takes well under this. */
-export const WAIT_MS = 15_000;
+import { WAIT_MS, within } from '../support/waits.ts';
 
 export const OPCODE = { CONTINUATION: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa } as const;
 export const RSV1 = 0x40;
-
-/** Rejects with `what` after timeoutMs unless the promise settles first. */
-export function within<T>(promise: Promise<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export interface ParsedFrame {
   fin: boolean;

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WS from 'ws';
-import { within } from '../interop/waits.ts';
 import { REPO_ROOT } from '../packaging/consumer-project.ts';
 import { systemProgram } from '../support/system-programs.ts';
+import { WAIT_MS, within } from '../support/waits.ts';
 import { SnippetProcess, stopSnippetProcesses } from './snippet-process.ts';
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
@@ -88,7 +88,7 @@ describe('examples/cluster-redis.js', () => {
       cwd: REPO_ROOT,
       env: { REDIS_URL: `redis://127.0.0.1:${port}`, PORT: '0' },
     });
-    const exit = await run.waitForExit(20_000);
+    const exit = await run.waitForExit(WAIT_MS);
     expect(exit.code).toBe(1);
     expect(run.stderr).toContain(`needs a Redis server at redis://127.0.0.1:${port}`);
     expect(run.stderr).toContain('apt-get install redis-server');
@@ -107,7 +107,7 @@ describe('examples/cluster-redis.js', () => {
         ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
         { cwd: REPO_ROOT },
       );
-      await redis.waitForLine(/Ready to accept/, 'redis-server', 20_000);
+      await redis.waitForLine(/Ready to accept/, 'redis-server', WAIT_MS);
       const cluster = new SnippetProcess(process.execPath, [example], {
         cwd: REPO_ROOT,
         env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, PORT: '0' },
@@ -135,7 +135,7 @@ describe('examples/cluster-redis.js', () => {
       const closed = new Promise<number>((resolve) => subscriber.once('close', resolve));
       cluster.child.kill('SIGTERM');
       expect(await within(closed, 'the close on shutdown')).toBe(1001);
-      expect((await cluster.waitForExit(20_000)).code).toBe(0);
+      expect((await cluster.waitForExit(WAIT_MS)).code).toBe(0);
       publisher.terminate();
     },
     60_000,

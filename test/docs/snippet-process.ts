@@ -3,7 +3,7 @@
 // that stopSnippetProcesses() (afterEach) kills what a failed test left running.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 /** The end of a process's output kept for failure messages. */
 const OUTPUT_KEPT_CHARS = 8_000;

@@ -21,17 +21,15 @@ import { expect } from 'vitest';
 import { WebSocket as WsClient, WebSocketServer as WsPackageServer } from 'ws';
 import OurWebSocket, { WebSocketServer } from '../../src/index.ts';
 import { TLS_CERT, TLS_KEY } from '../http2/tls-fixture.ts';
-import { within } from '../interop/waits.ts';
 import { type ConsumerProject, createConsumerProject, REPO_ROOT } from '../packaging/consumer-project.ts';
 import { Op, openRawClient } from '../support/raw-peer.ts';
 import type { systemProgram } from '../support/system-programs.ts';
+import { WAIT_MS, within } from '../support/waits.ts';
 import { bundleWorker, fetchFromWorkerd, startWorkerd } from '../support/workerd.ts';
 import { type EchoServer, startOurServer } from '../web/echo-servers.ts';
 import { type Snippet, withPorts } from './markdown-snippets.ts';
 import { SnippetProcess } from './snippet-process.ts';
 
-/** Per awaited event of a snippet; these only turn a hang into a failure with the snippet's output. */
-const WAIT_MS = 20_000;
 /** A snippet that runs to its end (the codec tour, Deno's client, workerd's fetch). */
 const RUN_MS = 60_000;
 /** How long the generic runner lets a snippet that keeps running (a server) run before stopping it. */

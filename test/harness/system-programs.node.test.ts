@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { within } from '../interop/waits.ts';
 import { PYTHON } from '../support/python.ts';
 import { SYSTEM_PROGRAMS_ENV, tryProgram } from '../support/system-programs.ts';
+import { within } from '../support/waits.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'wasmsocket-programs-'));

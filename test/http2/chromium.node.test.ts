@@ -17,9 +17,9 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 import { systemProgram } from '../support/system-programs.ts';
+import { within } from '../support/waits.ts';
 import { TLS_CERT, TLS_KEY } from './tls-fixture.ts';
 
 /** A cold Chromium start on a loaded 2-core machine takes a few seconds; this only catches a hang. */

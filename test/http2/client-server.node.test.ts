@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from '../../src/index.ts';
 import { Http2SessionPool } from '../../src/node/http2-session-pool.ts';
-import { nextEvent, patternBytes, within } from '../interop/waits.ts';
+import { patternBytes } from '../support/payloads.ts';
+import { nextEvent, within } from '../support/waits.ts';
 import {
   type Accepted,
   allWithin,

@@ -10,7 +10,7 @@ import { createServer, type Http2Server, constants as http2Constants, type Serve
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { Http2SessionPool, type WebSocketServerOptions } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { type H2Endpoint, startH2Endpoint } from './h2-endpoint.ts';
 import { type Chunking, describeEvent, type FrameSpec, H2RawPeer, Op, type PeerEvent } from './h2-raw-peer.ts';
 import { closeRawSession, openRawSession, request, websocketConnect } from './raw-h2-client.ts';

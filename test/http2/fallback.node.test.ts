@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { Http2SessionPool, WebSocketServer } from '../../src/index.ts';
-import { nextEvent, within } from '../interop/waits.ts';
+import { nextEvent, within } from '../support/waits.ts';
 import { TRUST_FIXTURE } from './h2-endpoint.ts';
 import { TLS_CERT, TLS_KEY } from './tls-fixture.ts';
 

@@ -15,7 +15,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { WebSocketServerOptions } from '../../src/index.ts';
 import { type WebSocket, WebSocketServer } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { TLS_CERT, TLS_KEY } from './tls-fixture.ts';
 
 export interface Accepted {

@@ -10,12 +10,10 @@ import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { ClientHttp2Stream, ServerHttp2Stream } from 'node:http2';
 import { encodeFrame, type RawFrame } from '../support/frames.ts';
+import { WAIT_MS } from '../support/waits.ts';
 
 /** Opcodes as the wire carries them (section 5.2). */
 export const Op = { CONTINUATION: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa } as const;
-
-/** Bounds every wait on the peer: it only turns a hang into a failure that says what was awaited. */
-export const PEER_WAIT_MS = 10_000;
 
 /** The largest control-frame payload (section 5.5). */
 const MAX_CONTROL_PAYLOAD = 125;
@@ -116,7 +114,7 @@ export class H2RawPeer {
 
   /** The next thing wasmsocket did, waiting for it. */
   async next(what: string): Promise<PeerEvent> {
-    const deadline = Date.now() + PEER_WAIT_MS;
+    const deadline = Date.now() + WAIT_MS;
     while (this.readIndex >= this.events.length) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; ${this.describe()}`);

@@ -8,7 +8,7 @@ import {
   constants as http2Constants,
   type IncomingHttpHeaders,
 } from 'node:http2';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { TLS_CERT } from './tls-fixture.ts';
 
 /** The streams each raw session opened, so that closeRawSession can close them first. */

@@ -9,7 +9,7 @@ import WebSocket, { WebSocketServer } from '../../src/index.ts';
 import { isWebSocketStream } from '../../src/node/http2-server.ts';
 import { sha1 } from '../../src/node/platform.ts';
 import { computeAccept } from '../../src/protocol/handshake-key.ts';
-import { nextEvent, within } from '../interop/waits.ts';
+import { nextEvent, within } from '../support/waits.ts';
 import { type H2Endpoint, startH2Endpoint, TRUST_FIXTURE } from './h2-endpoint.ts';
 import { bodyOf, closeRawSession, openRawSession, request, websocketConnect } from './raw-h2-client.ts';
 

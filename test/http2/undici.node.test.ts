@@ -11,7 +11,7 @@
 import type { ServerHttp2Stream } from 'node:http2';
 import { Agent, WebSocket as UndiciWebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { type H2Endpoint, startH2Endpoint } from './h2-endpoint.ts';
 import { TLS_CERT } from './tls-fixture.ts';
 

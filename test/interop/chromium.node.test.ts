@@ -8,8 +8,9 @@ import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from '../../src/index.ts';
 import { launchChromium } from '../support/browser.ts';
+import { LARGE_MESSAGE_BYTES, patternBytes, sha256Hex } from '../support/payloads.ts';
 import { systemProgram } from '../support/system-programs.ts';
-import { LARGE_MESSAGE_BYTES, listenOnLoopback, patternBytes, sha256Hex, within } from './waits.ts';
+import { listenOnLoopback, within } from '../support/waits.ts';
 
 /** What the page reports about a close event. */
 interface PageClose {

@@ -6,9 +6,10 @@ import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from '../../src/index.ts';
+import { LARGE_MESSAGE_BYTES, patternBytes, sha256Hex } from '../support/payloads.ts';
 import { type PythonProcess, runPythonForJson, startPython, stopPythonProcesses } from '../support/python.ts';
 import { systemProgram } from '../support/system-programs.ts';
-import { LARGE_MESSAGE_BYTES, nextEvent, patternBytes, sha256Hex, WAIT_MS, within } from './waits.ts';
+import { nextEvent, WAIT_MS, within } from '../support/waits.ts';
 
 const CLIENT_SCRIPT = fileURLToPath(new URL('./python/client.py', import.meta.url));
 const SERVER_SCRIPT = fileURLToPath(new URL('./python/echo_server.py', import.meta.url));

@@ -14,7 +14,8 @@ import WebSocket, {
   type MessageEvent,
   WebSocketServer,
 } from '../../src/index.ts';
-import { LARGE_MESSAGE_BYTES, largeText, nextEvent, patternBytes, sha256Hex, within } from './waits.ts';
+import { LARGE_MESSAGE_BYTES, largeText, patternBytes, sha256Hex } from '../support/payloads.ts';
+import { nextEvent, within } from '../support/waits.ts';
 
 interface Pair {
   ours: WebSocket;

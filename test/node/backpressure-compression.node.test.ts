@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
-import { patternBytes, within } from '../interop/waits.ts';
 import { RawClient } from '../security/support/raw-client.ts';
+import { patternBytes } from '../support/payloads.ts';
+import { within } from '../support/waits.ts';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

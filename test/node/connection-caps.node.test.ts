@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
 import { startH2Endpoint } from '../http2/h2-endpoint.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 type Transport = 'HTTP/1.1' | 'HTTP/2';
 

@@ -11,12 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { type SendData, WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
 import { startH2Endpoint } from '../http2/h2-endpoint.ts';
-import { patternBytes, within } from '../interop/waits.ts';
 import { clientFrame, Op, RawClient } from '../security/support/raw-client.ts';
+import { patternBytes } from '../support/payloads.ts';
+import { WAIT_MS, within } from '../support/waits.ts';
 
 const MIB = 1024 * 1024;
-/** Generous for 3 × 16 MiB each way on a loaded 2-core machine (it takes well under a second idle). */
-const FLOW_WAIT_MS = 40_000;
+/** Twice the usual wait: 3 × 16 MiB each way on a loaded 2-core machine (well under a second idle). */
+const FLOW_WAIT_MS = 2 * WAIT_MS;
 const TEST_TIMEOUT_MS = 90_000;
 
 type Transport = 'HTTP/1.1' | 'HTTP/2';

@@ -21,7 +21,7 @@ import { PER_MESSAGE_DEFLATE_RULES } from '../../src/protocol/permessage-deflate
 import { WEB_CLIENT_RULES } from '../../src/web/open-session.ts';
 import { WebSocket as WebWebSocket } from '../../src/web/websocket.ts';
 import { WEB_SOCKET_STREAM_RULES, WebSocketStream } from '../../src/web/websocket-stream.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 /** An option whose every value of the right type is accepted: there is no out-of-range value to try. */
 const ANY_VALUE = Symbol('any value of the right type');

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 describe('options checked at construction, over real sockets', () => {
   const cleanups: (() => void | Promise<void>)[] = [];

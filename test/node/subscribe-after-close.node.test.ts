@@ -18,7 +18,7 @@ import {
   WebSocketServer,
   type WebSocketServerOptions,
 } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 const LEAVERS = 50;
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer as PeerServer, WebSocket as PeerWebSocket } from 'ws';
 import { WebSocket, WebSocketServer } from '../../src/index.ts';
-import { nextEvent } from '../interop/waits.ts';
+import { nextEvent } from '../support/waits.ts';
 
 const cleanups: Array<() => unknown> = [];
 

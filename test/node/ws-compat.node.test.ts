@@ -13,8 +13,8 @@ import {
   type ServerOptions as WsServerOptions,
 } from 'ws';
 import { createWebSocketStream, WebSocket, WebSocketServer } from '../../src/index.ts';
-import { nextEvent, within } from '../interop/waits.ts';
 import { openRawClient, startRawServer } from '../support/raw-peer.ts';
+import { nextEvent, within } from '../support/waits.ts';
 
 const cleanups: Array<() => unknown> = [];
 

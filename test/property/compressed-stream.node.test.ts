@@ -16,11 +16,10 @@ import { DedicatedZlibCodec, SharedZlibCodec, type ZlibCodecSettings } from '../
 import { Connection, type ConnectionOptions } from '../../src/protocol/connection.ts';
 import type { DeflateCodec } from '../../src/protocol/deflate-codec.ts';
 import { encodeFrame } from '../support/frames.ts';
+import { until } from '../support/waits.ts';
 import { chunksOf, encodeStream, mutate, mutation, splits, validStream } from './frame-model.ts';
 
 const PEER_FAULT_CODES = [1002, 1007, 1008, 1009];
-/** How long a connection may take to come to rest after its last chunk; only catches a hang. */
-const REST_WAIT_MS = 5_000;
 
 afterAll(() => setBackend('auto'));
 
@@ -70,7 +69,7 @@ function counted(codec: DeflateCodec): { codec: DeflateCodec; pending: () => num
 
 /**
  * Feeds the chunks, then waits until every inflate has answered (inflating is asynchronous, and each
- * answer may start the next); fails the run if one is still unanswered after REST_WAIT_MS.
+ * answer may start the next); fails the run if one is still unanswered after the usual bounded wait.
  */
 async function run(chunks: readonly Uint8Array[], options: ConnectionOptions, pending = () => 0): Promise<Run> {
   const result: Run = { events: [], thrown: [] };
@@ -107,14 +106,9 @@ async function run(chunks: readonly Uint8Array[], options: ConnectionOptions, pe
       result.thrown.push(error);
     }
   }
-  const deadline = performance.now() + REST_WAIT_MS;
-  while (pending() > 0) {
-    if (performance.now() > deadline) {
-      result.thrown.push(new Error(`${pending()} inflate(s) never answered`));
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+  await until(() => pending() === 0, 'every inflate to answer', { everyMs: 1 }).catch((error: Error) => {
+    result.thrown.push(new Error(`${pending()} inflate(s) never answered: ${error.message}`));
+  });
   connection.terminate();
   return result;
 }

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DedicatedZlibCodec, SharedZlibCodec, type ZlibCodecSettings } from '../../src/node/zlib-codec.ts';
 import { type DeflateCodec, InflateLimitError } from '../../src/protocol/deflate-codec.ts';
+import { within } from '../support/waits.ts';
 
 const SETTINGS: ZlibCodecSettings = {
   deflateWindowBits: 15,
@@ -18,8 +19,6 @@ const SETTINGS: ZlibCodecSettings = {
   deflateNoContextTakeover: true,
   inflateNoContextTakeover: true,
 };
-/** Long enough for zlib on a loaded machine; only catches a callback that never comes. */
-const ANSWER_WAIT_MS = 10_000;
 
 const CODECS: Array<[string, () => DeflateCodec]> = [
   ['DedicatedZlibCodec', () => new DedicatedZlibCodec(SETTINGS, 10)],
@@ -39,16 +38,12 @@ async function inflate(codec: DeflateCodec, fragments: readonly Uint8Array[], li
   const produced: Uint8Array[] = [];
   for (let i = 0; i < fragments.length; i++) {
     const fin = i === fragments.length - 1;
-    const answer = await new Promise<{ error: Error | null; output: Uint8Array[] }>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no answer to fragment ${i} within ${ANSWER_WAIT_MS} ms`)),
-        ANSWER_WAIT_MS,
-      );
-      codec.decompress(fragments[i], fin, limit, (error, output) => {
-        clearTimeout(timer);
-        resolve({ error, output });
-      });
-    });
+    const answer = await within(
+      new Promise<{ error: Error | null; output: Uint8Array[] }>((resolve) => {
+        codec.decompress(fragments[i], fin, limit, (error, output) => resolve({ error, output }));
+      }),
+      `the answer to fragment ${i}`,
+    );
     produced.push(...answer.output);
     const total = produced.reduce((n, piece) => n + piece.length, 0);
     if (limit > 0) expect(total).toBeLessThanOrEqual(limit);

@@ -4,7 +4,6 @@
 // really open on both sides.
 
 import { createHash, randomFillSync } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -19,24 +18,9 @@ import {
 import { HeadReader, type RequestHead, type ResponseHead } from '../../src/protocol/http-head.ts';
 import { encodeHead } from '../../src/protocol/http-head-writer.ts';
 import { acceptDeflateResponse, deflateOffer } from '../../src/protocol/permessage-deflate.ts';
+import { nextEvent, within } from '../support/waits.ts';
 
 const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest();
-
-/** Loopback handshakes take milliseconds; this only turns a hang into a failure that names its wait. */
-const WAIT_MS = 10_000;
-
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`)), WAIT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The arguments of the next `name` event, within WAIT_MS. */
-function nextEvent<T extends unknown[] = unknown[]>(emitter: EventEmitter, name: string): Promise<T> {
-  return within(new Promise<T>((resolve) => emitter.once(name, (...args: unknown[]) => resolve(args as T))), name);
-}
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

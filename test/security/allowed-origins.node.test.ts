@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/index.ts';
 import { type H2Endpoint, startH2Endpoint } from '../http2/h2-endpoint.ts';
 import { closeRawSession, openRawSession, request, websocketConnect } from '../http2/raw-h2-client.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 const ALLOWED = 'https://app.example.com';
 

@@ -11,15 +11,13 @@ import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { encodeFrame, type RawFrame } from './frames.ts';
+import { WAIT_MS } from './waits.ts';
 
 /** RFC 6455 section 1.3: the GUID hashed with the key into Sec-WebSocket-Accept. */
 const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Opcodes as the wire carries them (section 5.2). */
 export const Op = { CONTINUATION: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa } as const;
-
-/** Per awaited event; a 16 MiB echo takes well under 1 s here: the limit only turns a hang into a failure. */
-export const PEER_WAIT_MS = 10_000;
 
 /** The most bytes of an HTTP head either side of the handshake may send before the peer gives up. */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -184,13 +182,12 @@ export class RawPeer {
     });
   }
 
-  /** The next thing the implementation did, waiting for it (bounded by PEER_WAIT_MS). */
+  /** The next thing the implementation did, waiting for it (bounded by WAIT_MS). */
   async next(waitingFor = 'the next frame'): Promise<PeerEvent> {
-    const deadline = Date.now() + PEER_WAIT_MS;
+    const deadline = Date.now() + WAIT_MS;
     while (this.readIndex >= this.events.length) {
       const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`timed out after ${PEER_WAIT_MS} ms waiting for ${waitingFor}; ${this.describe()}`);
+      if (left <= 0) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${waitingFor}; ${this.describe()}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.wake = () => {
@@ -431,7 +428,7 @@ export function acceptKeyFor(key: string): string {
 function readHead(socket: Socket): Promise<{ head: string; rest: Buffer }> {
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0);
-    const timer = setTimeout(() => finish(new Error('timed out waiting for the HTTP head')), PEER_WAIT_MS);
+    const timer = setTimeout(() => finish(new Error('timed out waiting for the HTTP head')), WAIT_MS);
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       const end = received.indexOf('\r\n\r\n');
@@ -576,7 +573,7 @@ export async function startRawServer(): Promise<RawServer> {
       greeting = bytes;
     },
     async peerFrom(clientPort) {
-      const deadline = Date.now() + PEER_WAIT_MS;
+      const deadline = Date.now() + WAIT_MS;
       while (!byPort.has(clientPort)) {
         const left = deadline - Date.now();
         if (left <= 0)

@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { ECHO_SIZES, SCENARIO_CLOSE, SCENARIO_PROTOCOL, type ScenarioReport } from './client-scenario.ts';
 import { type EchoServer, startOurServer, startWsPackageServer } from './echo-servers.ts';
 

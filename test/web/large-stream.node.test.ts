@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/index.ts';
-import { nextEvent, within } from '../interop/waits.ts';
+import { nextEvent, within } from '../support/waits.ts';
 
 const WARM_UP_BYTES = 32 * 1024 * 1024;
 const MESSAGE_BYTES = 256 * 1024 * 1024;

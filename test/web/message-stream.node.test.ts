@@ -9,7 +9,7 @@ import { WebSocket as WsPackageClient, WebSocketServer as WsPackageServer } from
 import { WebSocketServer } from '../../src/index.ts';
 import { type MessageStream, WebSocketStream } from '../../src/node/web-connector.ts';
 import { WebSocket } from '../../src/node/websocket.ts';
-import { nextEvent, within } from '../interop/waits.ts';
+import { nextEvent, within } from '../support/waits.ts';
 
 const closers: Array<() => Promise<void>> = [];
 

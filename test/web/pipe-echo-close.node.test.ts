@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as WsPackageClient, WebSocketServer as WsPackageServer } from 'ws';
 import { WebSocketServer } from '../../src/index.ts';
 import { WebSocketError, WebSocketStream } from '../../src/node/web-connector.ts';
-import { nextEvent, within } from '../interop/waits.ts';
 import { Op, openRawClient, startRawServer } from '../support/raw-peer.ts';
+import { nextEvent, within } from '../support/waits.ts';
 
 type Outcome = { resolved: true } | { resolved: false; error: unknown };
 

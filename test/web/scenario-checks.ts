@@ -2,7 +2,7 @@
 // the subprotocol, every echo intact, and the close code and reason on both sides.
 
 import { expect } from 'vitest';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { ECHO_SIZES, SCENARIO_CLOSE, SCENARIO_PROTOCOL, type ScenarioReport } from './client-scenario.ts';
 
 export async function expectScenarioCompleted(

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketError, WebSocketStream } from '../../src/node/web-connector.ts';
 import { HandshakeError } from '../../src/protocol/handshake-error.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { runClientScenario, SCENARIO_PROTOCOL } from './client-scenario.ts';
 import { type EchoServer, startOurServer, startWsPackageServer } from './echo-servers.ts';
 import { expectScenarioCompleted } from './scenario-checks.ts';

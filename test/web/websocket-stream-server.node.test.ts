@@ -7,7 +7,7 @@ import { WebSocket as WsPackageClient } from 'ws';
 import { WebSocketServer } from '../../src/index.ts';
 import { type MessageStream, WebSocketStream } from '../../src/node/web-connector.ts';
 import type { WebSocket as NodeWebSocket } from '../../src/node/websocket.ts';
-import { nextEvent, within } from '../interop/waits.ts';
+import { nextEvent, within } from '../support/waits.ts';
 
 const servers: WebSocketServer[] = [];
 

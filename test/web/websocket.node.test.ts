@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from '../../src/node/web-connector.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { type EchoServer, startOurServer, startWsPackageServer } from './echo-servers.ts';
 
 let ours: EchoServer;

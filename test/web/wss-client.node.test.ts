@@ -11,7 +11,7 @@ import {
   type WebSocketStreamOptions,
 } from '../../src/node/web-connector.ts';
 import { TLS_CERT } from '../http2/tls-fixture.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { runClientScenario, SCENARIO_PROTOCOL } from './client-scenario.ts';
 import { type EchoServer, startOurTlsServer } from './echo-servers.ts';
 import { expectScenarioCompleted } from './scenario-checks.ts';

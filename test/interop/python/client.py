@@ -14,7 +14,7 @@ import sys
 import websockets
 
 LARGE_MESSAGE_BYTES = 16 * 1024 * 1024
-# The same bytes as patternBytes(LARGE_MESSAGE_BYTES, LARGE_SEED) in test/interop/waits.ts.
+# The same bytes as patternBytes(LARGE_MESSAGE_BYTES, LARGE_SEED) in test/support/payloads.ts.
 LARGE_SEED = b"python client"
 CLIENT_CLOSE_CODE = 4000
 CLIENT_CLOSE_REASON = "python is done \u2713"

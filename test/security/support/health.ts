@@ -5,12 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
+import { until, WAIT_MS } from '../../support/waits.ts';
 import type { Memory, ServerProcess } from './server-process.ts';
 
 /** The bound on what an attack may leave the server holding (resident memory, and ArrayBuffer bytes). */
 export const MEMORY_GROWTH_LIMIT = 64 * 1024 * 1024;
-/** Only turns a hang into a failure. */
-const ECHO_WAIT_MS = 10_000;
 
 const MIB = 1024 * 1024;
 
@@ -22,7 +21,7 @@ export async function expectEchoes(port: number, clientOptions: WebSocket.Client
   const binary = randomBytes(64 * 1024);
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the echo check timed out')), ECHO_WAIT_MS);
+      const timer = setTimeout(() => reject(new Error(`the echo check timed out after ${WAIT_MS} ms`)), WAIT_MS);
       ws.on('open', () => {
         ws.send(text);
         ws.send(binary);
@@ -57,26 +56,28 @@ export async function expectEchoes(port: number, clientOptions: WebSocket.Client
 /** A warm-up echo, then the memory every later check is compared with. */
 export async function baselineOf(server: ServerProcess): Promise<Memory> {
   await expectEchoes(server.port);
-  return settled(server);
+  return settled(server, 'the warm-up echo');
 }
 
 /** Waits (bounded) until the server holds no connection, so that what is measured is what stays. */
-async function settled(server: ServerProcess): Promise<Memory> {
-  const deadline = performance.now() + SETTLE_WAIT_MS;
-  for (;;) {
-    const memory = await server.memory();
-    if (memory.connections === 0 || performance.now() > deadline) return memory;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+async function settled(server: ServerProcess, after: string): Promise<Memory> {
+  let memory: Memory | null = null;
+  await until(
+    async () => {
+      memory = await server.memory();
+      return memory.connections === 0;
+    },
+    `the server to hold no connection after ${after}`,
+    // Each look makes the server collect its garbage twice: not too often.
+    { everyMs: 50, describe: () => `${memory?.connections} still open` },
+  );
+  return memory as unknown as Memory;
 }
-
-/** How long the attackers' connections get to be torn down on the server's side. */
-const SETTLE_WAIT_MS = 5_000;
 
 /** The checks after an attack; returns the growth, for the test's log. */
 export async function expectHealthy(server: ServerProcess, baseline: Memory, attack: string): Promise<string> {
   await expectEchoes(server.port);
-  const now = await settled(server);
+  const now = await settled(server, attack);
   expect(now.connections, `${attack}: connections still open on the server`).toBe(0);
   const rssGrowth = now.rss - baseline.rss;
   const bufferGrowth = now.arrayBuffers - baseline.arrayBuffers;

@@ -5,9 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, type RawFrame } from '../../support/frames.ts';
-
-/** Only turns a hang into a failure; every wait in the attacks is far shorter in practice. */
-export const WAIT_MS = 10_000;
+import { WAIT_MS } from '../../support/waits.ts';
 
 export const Op = { CONTINUATION: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa } as const;
 

@@ -9,13 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { WAIT_MS } from '../../support/waits.ts';
 import type { ServerReport, ServerRequest } from './attack-server.ts';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** Long enough for a cold Node start on a loaded 2-core machine; only turns a hang into a failure. */
-export const START_WAIT_MS = 15_000;
-/** How long any awaited report may take: only catches hangs. */
-export const REPORT_WAIT_MS = 10_000;
 
 /** The Node loader for '#wasm-loader' (package.json maps it to dist/, which may not be built). */
 const wasmLoaderPlugin: Plugin = {
@@ -93,7 +90,7 @@ export class ServerProcess {
     const reports: ServerReport[] = [];
     child.on('message', (message) => reports.push(message as ServerReport));
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the attack server did not start')), START_WAIT_MS);
+      const timer = setTimeout(() => reject(new Error('the attack server did not start')), WAIT_MS);
       child.on('message', (message) => {
         const report = message as ServerReport;
         if (report.type === 'listening') {
@@ -112,7 +109,7 @@ export class ServerProcess {
   waitFor<T extends ServerReport = ServerReport>(
     match: ((report: ServerReport) => report is T) | ((report: ServerReport) => boolean),
     what: string,
-    timeoutMs = REPORT_WAIT_MS,
+    timeoutMs = WAIT_MS,
     from = 0,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
