@@ -136,20 +136,28 @@ interface Scanned {
   frames: SeenFrame[];
   error: { closeCode: number; code: string } | null;
   thrown: unknown[];
-  scans: number;
+  /**
+   * Breaches of the scanner's contract on where frames lie: each reported payload inside the bytes
+   * scanned, after the previous frame's payload and a header of at least 2 bytes (section 5.2), and no
+   * further than `next` (the bytes a caller keeps are those not consumed yet). A scanner that reports a
+   * frame twice, or loses or re-reads bytes between scans, breaks one of these.
+   */
+  misplaced: string[];
 }
 
 /** Drives FrameScanner the way its documentation says: keep the bytes from `next` and scan again with more. */
 function runScanner(backend: BackendName, role: Role, chunks: readonly Uint8Array[]): Scanned {
   setBackend(backend);
   const scanner = new FrameScanner({ role });
-  const out: Scanned = { frames: [], error: null, thrown: [], scans: 0 };
+  const out: Scanned = { frames: [], error: null, thrown: [], misplaced: [] };
   let kept: Uint8Array = new Uint8Array(0);
+  /** Where `bytes` starts in the whole stream, and where the last reported payload ended. */
+  let consumed = 0;
+  let lastPayloadEnd = 0;
   for (const chunk of chunks) {
     const bytes = Buffer.concat([kept, chunk]);
     let result: ReturnType<FrameScanner['scan']>;
     try {
-      out.scans++;
       result = scanner.scan(bytes);
     } catch (error) {
       out.thrown.push(error);
@@ -157,6 +165,16 @@ function runScanner(backend: BackendName, role: Role, chunks: readonly Uint8Arra
     }
     for (let i = 0; i < result.count; i++) {
       const [offset, length, byte0] = result.frames.subarray(i * 4, i * 4 + 3);
+      const start = consumed + offset;
+      if (start < lastPayloadEnd + 2) {
+        out.misplaced.push(`frame ${out.frames.length}'s payload starts at ${start}, ${lastPayloadEnd} was reached`);
+      }
+      if (offset + length > bytes.length) {
+        out.misplaced.push(`frame ${out.frames.length} ends at ${offset + length}, past the ${bytes.length} bytes`);
+      } else if (result.error === null && offset + length > result.next) {
+        out.misplaced.push(`frame ${out.frames.length} ends at ${offset + length}, past next (${result.next})`);
+      }
+      lastPayloadEnd = start + length;
       out.frames.push({
         opcode: byte0 & 0x0f,
         fin: (byte0 & 0x80) !== 0,
@@ -168,8 +186,11 @@ function runScanner(backend: BackendName, role: Role, chunks: readonly Uint8Arra
       out.error = { closeCode: result.error.closeCode, code: result.error.code };
       return out;
     }
-    if (result.next < 0 || result.next > bytes.length)
-      out.thrown.push(new Error(`next ${result.next} outside the input`));
+    if (result.next < 0 || result.next > bytes.length) {
+      out.misplaced.push(`next ${result.next} outside the ${bytes.length} bytes`);
+      return out;
+    }
+    consumed += result.next;
     // A copy that owns its bytes (Buffer.slice would be a view).
     kept = Uint8Array.prototype.slice.call(bytes, result.next);
   }
@@ -323,6 +344,7 @@ describe('FrameScanner', () => {
         for (const backend of BACKENDS) {
           const scanned = runScanner(backend, side, chunks);
           expect(scanned.thrown).toEqual([]);
+          expect(scanned.misplaced).toEqual([]);
           expect(scanned.error).toBeNull();
           expect(scanned.frames).toEqual(seenFrames(frames));
         }
@@ -344,12 +366,14 @@ describe('FrameScanner', () => {
           const chunks = chunksOf(bytes, points);
           const reference = runScanner('js', side, chunks);
           expect(reference.thrown).toEqual([]);
-          expect(reference.scans).toBeLessThanOrEqual(chunks.length);
+          // Every byte is scanned into at most one frame: no frame reported twice, none overlapping.
+          expect(reference.misplaced).toEqual([]);
           expect(reference.frames.length).toBeLessThanOrEqual(bytes.length / 2);
           if (reference.error !== null) expect(PEER_FAULT_CODES).toContain(reference.error.closeCode);
           for (const backend of ['wasm', 'wasm-simd'] as const) {
             const other = runScanner(backend, side, chunks);
             expect(other.thrown).toEqual([]);
+            expect(other.misplaced).toEqual([]);
             expect(other.frames).toEqual(reference.frames);
             expect(other.error).toEqual(reference.error);
           }
