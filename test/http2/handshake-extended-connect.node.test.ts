@@ -118,9 +118,17 @@ describe('validateConnectRequest', () => {
   }
 
   it('answers 426 with the version it speaks', () => {
-    const result = validateConnectRequest(fields(without('sec-websocket-version')));
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.headers).toEqual([['sec-websocket-version', '13']]);
+    // RFC 6455 section 4.4 (kept by RFC 8441 section 5): a missing or other version is refused with 426
+    // and the versions the server speaks.
+    for (const headers of [
+      without('sec-websocket-version'),
+      [...without('sec-websocket-version'), ['sec-websocket-version', '8']],
+    ] as [string, string][][]) {
+      expect(validateConnectRequest(fields(headers))).toMatchObject({
+        ok: false,
+        error: { status: 426, code: 'WS_ERR_UNSUPPORTED_VERSION', headers: [['sec-websocket-version', '13']] },
+      });
+    }
   });
 
   it('reports a well-formed Sec-WebSocket-Key (sent by undici 7) and ignores a malformed one', () => {
