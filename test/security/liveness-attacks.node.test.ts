@@ -6,6 +6,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { nextEvent, until, within } from '../support/waits.ts';
 import type { ServerReport } from './support/attack-server.ts';
 import { baselineOf, expectHealthy } from './support/health.ts';
 import { clientFrame, Op, RawClient } from './support/raw-client.ts';
@@ -13,6 +14,8 @@ import { ServerProcess, stopAllServers } from './support/server-process.ts';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
+/** Pings a connection that answers must see: five intervals, each opened by the pong before it. */
+const PINGS_ANSWERED = 5;
 
 afterAll(stopAllServers);
 
@@ -66,22 +69,34 @@ describe('heartbeat {intervalMs: 50, timeoutMs: 50}: half-open peers', () => {
 
   it('a peer that answers pings (the ws client) stays connected through many intervals', async () => {
     // A generous timeout: this checks that answered pings keep a connection, not how fast a pong comes.
+    // The next ping goes a full interval after the pong that answered the last one, so each ping past
+    // the first shows that a pong was taken as a sign of life.
     const server = await ServerProcess.start({ heartbeat: { intervalMs: 50, timeoutMs: 2_000 } });
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/`);
     let pings = 0;
+    let closed = false;
     ws.on('ping', () => pings++);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
+    ws.on('close', () => {
+      closed = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await within(
+      new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      }),
+      'the ws client to open',
+    );
+    await until(() => pings >= PINGS_ANSWERED || closed, `${PINGS_ANSWERED} pings`, {
+      describe: () => `${pings} so far`,
+    });
+    expect(closed).toBe(false);
+    expect(pings).toBeGreaterThanOrEqual(PINGS_ANSWERED);
     expect(ws.readyState).toBe(WebSocket.OPEN);
-    expect(pings).toBeGreaterThanOrEqual(3);
     ws.send('alive');
-    const echo = await new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
-    expect(echo).toBe('alive');
+    const [echo] = await nextEvent<[Buffer]>(ws, 'message');
+    expect(String(echo)).toBe('alive');
     ws.close(1000);
-    await new Promise((resolve) => ws.once('close', resolve));
+    await nextEvent(ws, 'close');
     await server.stop();
   });
 });
