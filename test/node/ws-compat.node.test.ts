@@ -14,23 +14,13 @@ import {
 } from 'ws';
 import { createWebSocketStream, WebSocket, WebSocketServer } from '../../src/index.ts';
 import { openRawClient, startRawServer } from '../support/raw-peer.ts';
-import { nextEvent, within } from '../support/waits.ts';
+import { nextEvent, until, within } from '../support/waits.ts';
 
 const cleanups: Array<() => unknown> = [];
 
 /** The TCP socket under a ws-package connection, to write raw bytes or watch the wire. */
 function socketOf(peer: unknown): Socket {
   return (peer as { _socket: Socket })._socket;
-}
-
-/** Resolves once `done()` holds, polling every few milliseconds; fails after the usual bounded wait. */
-function until(done: () => boolean, what: string): Promise<void> {
-  return within(
-    (async () => {
-      while (!done()) await new Promise((resolve) => setTimeout(resolve, 2));
-    })(),
-    what,
-  );
 }
 
 afterEach(async () => {
@@ -106,15 +96,21 @@ describe('close() and terminate() after a failed opening', () => {
       response.writeHead(403, { connection: 'keep-alive' }).end('forbidden');
     });
     const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-    ws.on('unexpected-response', () => ws.close());
+    let socket: Socket | null = null;
+    ws.on('unexpected-response', (_request, response) => {
+      socket = response.socket as Socket;
+      ws.close();
+    });
     ws.on('error', () => {});
     const [code] = await nextEvent<[number]>(ws, 'close');
     expect(code).toBe(1006);
+    // Dropped by close() itself, not left to an idle timeout (the server's keep-alive, or the agent's).
+    expect(socket).not.toBeNull();
+    expect((socket as unknown as Socket).destroyed).toBe(true);
     // Every connection the server saw ends: close() without closeAllConnections resolves.
     await within(
       new Promise<void>((resolve) => server.close(() => resolve())),
       'the http server to see every connection end',
-      2000,
     );
   });
 });
