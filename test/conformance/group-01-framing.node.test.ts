@@ -1,4 +1,4 @@
-// Autobahn group 1, framing: text (1.1.x) and binary (1.2.x) messages of the lengths at which the payload
+// Modelled on Autobahn group 1, framing: text (1.1.x) and binary (1.2.x) messages of the lengths at which the payload
 // length changes form (section 5.2: 7-bit up to 125, 16-bit from 126, 64-bit from 65536), each echoed
 // exactly, then a clean close. Autobahn sends '*' or 0xfe repeated; these payloads have no short period,
 // so a byte dropped, repeated or unmasked with the wrong key phase shows.
@@ -44,4 +44,4 @@ for (const [index, length] of LENGTHS.entries()) {
 }
 cases.push(echoCase('1.2.8', Op.BINARY, patternBytes(65536, 8), CHOP_BYTES));
 
-conformanceGroup('Autobahn 1: framing', cases);
+conformanceGroup('framing (modelled on Autobahn 1)', cases);

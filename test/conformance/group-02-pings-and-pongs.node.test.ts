@@ -1,4 +1,4 @@
-// Autobahn group 2, pings and pongs (section 5.5.2, 5.5.3): a ping is answered by a pong with the same
+// Modelled on Autobahn group 2, pings and pongs (section 5.5.2, 5.5.3): a ping is answered by a pong with the same
 // payload, a control payload over 125 bytes fails the connection (1002), and an unsolicited pong needs no
 // answer.
 
@@ -104,4 +104,4 @@ const cases: ConformanceCase[] = [
   },
 ];
 
-conformanceGroup('Autobahn 2: pings and pongs', cases);
+conformanceGroup('pings and pongs (modelled on Autobahn 2)', cases);

@@ -1,4 +1,4 @@
-// Autobahn group 3, reserved bits (section 5.2): with no extension negotiated, a frame with any RSV bit
+// Modelled on Autobahn group 3, reserved bits (section 5.2): with no extension negotiated, a frame with any RSV bit
 // set fails the connection with 1002. Frames before it are still answered; frames after it are not.
 // Autobahn's RSV numbers count RSV1 as 4, RSV2 as 2 and RSV3 as 1.
 
@@ -72,4 +72,4 @@ const cases: ConformanceCase[] = [
   },
 ];
 
-conformanceGroup('Autobahn 3: reserved bits', cases);
+conformanceGroup('reserved bits (modelled on Autobahn 3)', cases);

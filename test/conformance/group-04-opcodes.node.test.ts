@@ -1,4 +1,4 @@
-// Autobahn group 4, opcodes (section 5.2): the reserved non-control opcodes 3-7 and control opcodes
+// Modelled on Autobahn group 4, opcodes (section 5.2): the reserved non-control opcodes 3-7 and control opcodes
 // 0xB-0xF fail the connection with 1002, with or without a payload; what came before is still echoed and
 // a ping after it is never answered.
 
@@ -63,4 +63,4 @@ const cases: ConformanceCase[] = [
   reservedBetween('4.2.5', 15, PAYLOAD),
 ];
 
-conformanceGroup('Autobahn 4: opcodes', cases);
+conformanceGroup('opcodes (modelled on Autobahn 4)', cases);

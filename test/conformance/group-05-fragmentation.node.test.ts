@@ -1,4 +1,4 @@
-// Autobahn group 5, fragmentation (section 5.4): control frames may not be fragmented, may come between
+// Modelled on Autobahn group 5, fragmentation (section 5.4): control frames may not be fragmented, may come between
 // the fragments of a message and are answered at once; a continuation frame with no message to continue,
 // or a new message before the last one ended, fails the connection with 1002.
 // Autobahn's "frame-wise chops" are the 'frames' chunking here and its "octet-wise chops" 'bytes'.
@@ -145,4 +145,4 @@ const cases: ConformanceCase[] = [
   ),
 ];
 
-conformanceGroup('Autobahn 5: fragmentation', cases);
+conformanceGroup('fragmentation (modelled on Autobahn 5)', cases);

@@ -1,4 +1,4 @@
-// Autobahn group 6, UTF-8 handling (section 8.1): a text message whose payload is not UTF-8 fails the
+// Modelled on Autobahn group 6, UTF-8 handling (section 8.1): a text message whose payload is not UTF-8 fails the
 // connection with 1007, found as early as the first bad byte (fail fast, 6.4.x: without waiting for the
 // rest of the message); valid text, however it is fragmented and cut, is echoed.
 
@@ -234,4 +234,4 @@ describe('the 6.5-6.23 table', () => {
   });
 });
 
-conformanceGroup('Autobahn 6: UTF-8', cases);
+conformanceGroup('UTF-8 (modelled on Autobahn 6)', cases);

@@ -1,4 +1,4 @@
-// Autobahn group 7, close handling (sections 5.5.1, 7.1-7.4): the close frame is echoed with its code
+// Modelled on Autobahn group 7, close handling (sections 5.5.1, 7.1-7.4): the close frame is echoed with its code
 // and reason, nothing received after it is answered, the server closes TCP first; a close payload of 1
 // byte, over 125 bytes or with a code that may not be sent fails the connection with 1002, and a reason
 // that is not UTF-8 with 1007.
@@ -208,4 +208,4 @@ const cases: ConformanceCase[] = [
   },
 ];
 
-conformanceGroup('Autobahn 7: close handling', cases);
+conformanceGroup('close handling (modelled on Autobahn 7)', cases);

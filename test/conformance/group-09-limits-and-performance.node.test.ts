@@ -1,4 +1,4 @@
-// Autobahn group 9, limits and performance: large messages in one frame (9.1, 9.2), a large message in
+// Modelled on Autobahn group 9, limits and performance: large messages in one frame (9.1, 9.2), a large message in
 // many fragments (9.3, 9.4), one frame cut into small socket writes (9.5, 9.6), and many small messages
 // one after another (9.7, 9.8), each echoed exactly. CI runs reduced sizes; WASMSOCKET_FULL=1 (npm run
 // test:full) runs Autobahn's: messages up to 16 MiB, a 4 MiB message in fragments of 64 B to 4 MiB, 1 MiB
@@ -134,7 +134,7 @@ function cases(): ConformanceCase[] {
   return out;
 }
 
-conformanceGroup('Autobahn 9: limits and performance', cases());
+conformanceGroup('limits and performance (modelled on Autobahn 9)', cases());
 
 /** The maxPayload and maxFragments both our server and our client get in the limit cases. */
 const LIMIT = 64 * KiB;

@@ -1,4 +1,4 @@
-// Autobahn group 10, miscellaneous: 10.1.1, a message auto-fragmented into 1300-byte frames, echoed.
+// Modelled on Autobahn group 10, miscellaneous: 10.1.1, a message auto-fragmented into 1300-byte frames, echoed.
 // Then cases of our own that Autobahn's peers cannot play: frames masked the wrong way for the role
 // (section 5.1: 1002), more frames in one socket read than the reader's frame table holds, a message of
 // thousands of empty fragments, many bad peers at once while a good one is served, and a check that the
@@ -191,4 +191,4 @@ const cases: ConformanceCase[] = [
   },
 ];
 
-conformanceGroup('Autobahn 10: miscellaneous', cases);
+conformanceGroup('miscellaneous (modelled on Autobahn 10)', cases);

@@ -1,4 +1,6 @@
-// Runs Autobahn|Testsuite-style cases against wasmsocket in both roles over real sockets on 127.0.0.1:
+// Runs cases modelled on Autobahn|Testsuite's against wasmsocket in both roles over real sockets on
+// 127.0.0.1. The peer is our own, not Autobahn's fuzzingserver or fuzzingclient (those are run outside
+// this suite, against `wasmsocket autobahn-client` and `wasmsocket serve`), and the test titles say so:
 //   server role: our WebSocketServer echoing every message with its type (what the fuzzingclient expects),
 //                driven by a raw client (test/support/raw-peer.ts) that masks its frames;
 //   client role: our WebSocket echoing every message (as `wasmsocket autobahn-client` does), connected to
@@ -186,7 +188,7 @@ async function startClientSide(options: ClientOptions = {}): Promise<Endpoint> {
  */
 export function conformanceGroup(group: string, cases: readonly ConformanceCase[], options: GroupOptions = {}): void {
   for (const backend of options.backends ?? BACKENDS) {
-    describe(`${group} [backend ${backend}]`, () => {
+    describe(`${group}, against our raw peer [backend ${backend}]`, () => {
       const before = selection.requested;
       beforeAll(() => {
         setBackend(backend);

@@ -37,7 +37,7 @@ const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 describe.each(ROLES.flatMap((role) => MEMORY.map((memory) => ({ role, memory }))))(
   'our $role, $memory memory',
   ({ role, memory }) => {
-    it(`Autobahn 12: echoes compressed text and binary of ${MESSAGE_SIZES[0]} B to ${MESSAGE_SIZES.at(-1)} B`, async () => {
+    it(`modelled on Autobahn 12: echoes compressed text and binary of ${MESSAGE_SIZES[0]} B to ${MESSAGE_SIZES.at(-1)} B`, async () => {
       const peer = await openPeer({ role, memory });
       const kinds = [
         { opcode: OPCODE.TEXT, make: (size: number) => Buffer.from(jsonLikeText(size, size)) },

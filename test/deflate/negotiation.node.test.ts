@@ -109,7 +109,7 @@ interface Limits {
   client?: number;
 }
 
-describe.each(MEMORY)('our server, %s memory: Autobahn 13 offers', (memory) => {
+describe.each(MEMORY)('our server, %s memory: offers modelled on Autobahn 13 (from a raw client)', (memory) => {
   it.each([
     ['all 360 single offers', 'default options', ALL_OFFERS, {} as Limits],
     ['80 single offers', 'serverMaxWindowBits 10, clientMaxWindowBits 9', SAMPLED_OFFERS, { server: 10, client: 9 }],
