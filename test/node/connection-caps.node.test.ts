@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
 import { startH2Endpoint } from '../http2/h2-endpoint.ts';
-import { within } from '../support/waits.ts';
+import { until, WAIT_MS, within } from '../support/waits.ts';
 
 type Transport = 'HTTP/1.1' | 'HTTP/2';
 
@@ -74,10 +74,12 @@ function summary(outcomes: Outcome[]): { admitted: number; refused: Record<numbe
 /**
  * An asynchronous verifyClient that admits after `delayMs`, refuses paths with ?deny, never answers
  * ?hang, and on ?drop closes the request's transport (the socket, or the HTTP/2 stream) and never answers.
+ * `calls` counts the handshakes it has been asked about.
  */
 function slowVerifyClient(delayMs: number) {
   type Request = { url?: string; socket: { destroy(): void }; stream?: { destroy(): void } };
-  return (info: { req: Request }, callback: (verified: boolean, code?: number) => void) => {
+  const verify = (info: { req: Request }, callback: (verified: boolean, code?: number) => void) => {
+    verify.calls++;
     const url = info.req.url ?? '';
     if (url.includes('hang')) return;
     if (url.includes('drop')) {
@@ -86,7 +88,15 @@ function slowVerifyClient(delayMs: number) {
     }
     setTimeout(() => callback(!url.includes('deny'), 401), delayMs);
   };
+  verify.calls = 0;
+  return verify;
 }
+
+/**
+ * A handshake timeout no wait of these tests reaches, so that only what a test does (a closed transport,
+ * a reset stream) can free a slot within it.
+ */
+const HANDSHAKE_TIMEOUT_BEYOND_ANY_WAIT_MS = 4 * WAIT_MS;
 
 /** Connects pairs of clients until both of a pair are admitted (slots come back as sockets close), bounded. */
 async function admitTwo(endpoint: Endpoint, what: string): Promise<number> {
@@ -97,11 +107,9 @@ async function admitTwo(endpoint: Endpoint, what: string): Promise<number> {
         if (summary(outcomes).admitted === 2) return 2;
         await closeAll(outcomes);
         await untilNoConnections(endpoint.wss);
-        await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })(),
     what,
-    5_000,
   );
 }
 
@@ -114,13 +122,8 @@ async function closeAll(outcomes: Outcome[]): Promise<void> {
 }
 
 /** Waits until the server has forgotten every connection (its 'close' events ran). */
-async function untilNoConnections(wss: WebSocketServer): Promise<void> {
-  await within(
-    (async () => {
-      while ((wss.clients?.size ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    })(),
-    'the server to see every connection close',
-  );
+function untilNoConnections(wss: WebSocketServer): Promise<void> {
+  return until(() => (wss.clients?.size ?? 0) === 0, 'the server to see every connection close');
 }
 
 const TRANSPORTS: Transport[] = ['HTTP/1.1', 'HTTP/2'];
@@ -173,8 +176,12 @@ describe.each(TRANSPORTS)('connection caps with an asynchronous verifyClient ove
   });
 
   it('a handshake whose socket or stream is closed while verifyClient thinks frees its slot', async () => {
-    // handshakeTimeout stays 10 s: only the closed transport can free these slots in time.
-    const endpoint = await startServer(transport, { maxConnections: 2, verifyClient: slowVerifyClient(100) });
+    // Only the closed transport can free these slots in time.
+    const endpoint = await startServer(transport, {
+      maxConnections: 2,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_BEYOND_ANY_WAIT_MS,
+      verifyClient: slowVerifyClient(100),
+    });
     const dropped = summary(await connectMany(endpoint, 2, '/?drop'));
     expect(dropped.admitted).toBe(0);
     expect(await admitTwo(endpoint, 'two clients to be admitted after two handshakes were dropped')).toBe(2);
@@ -185,10 +192,15 @@ describe('connection caps with an asynchronous verifyClient over HTTP/2', () => 
   // Over HTTP/1.1 the socket is not read before the 101, so a client that leaves is noticed when
   // verifyClient answers (or handshakeTimeout passes); over HTTP/2 its RST_STREAM closes the stream at once.
   it('a client that resets its stream while verifyClient thinks frees its slot', async () => {
-    const endpoint = await startServer('HTTP/2', { maxConnections: 2, verifyClient: slowVerifyClient(100) });
+    const verify = slowVerifyClient(100);
+    const endpoint = await startServer('HTTP/2', {
+      maxConnections: 2,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_BEYOND_ANY_WAIT_MS,
+      verifyClient: verify,
+    });
     const leaving = [connect(endpoint, '/?hang'), connect(endpoint, '/?hang')];
     // Both handshakes are in verifyClient, holding both slots: a third is refused.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => verify.calls === 2, 'both handshakes to reach verifyClient');
     expect(summary(await connectMany(endpoint, 1)).refused).toEqual({ 503: 1 });
     for (const { ws } of leaving) ws.terminate();
     await Promise.all(leaving.map(({ outcome }) => outcome));
