@@ -18,7 +18,7 @@ import {
   WebSocketServer,
   type WebSocketServerOptions,
 } from '../../src/index.ts';
-import { within } from '../support/waits.ts';
+import { until, within } from '../support/waits.ts';
 
 const LEAVERS = 50;
 
@@ -125,12 +125,7 @@ describe('subscribe() after the connection closed', () => {
     // A topic that is not a string is still the caller's mistake, whatever the state.
     expect(() => ws.subscribe(42 as unknown as string)).toThrow(TypeError);
     await within(once(client, 'close'), 'the client to close');
-    await within(
-      (async () => {
-        while (wss.subscriberCount('before') > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      })(),
-      'the closed connection to leave its topics',
-    );
+    await until(() => wss.subscriberCount('before') === 0, 'the closed connection to leave its topics');
   });
 
   it('on a server that is closing, open connections cannot subscribe to new topics', async () => {
@@ -220,18 +215,14 @@ async function serverWithRedis() {
   /** The channels Redis has subscribers for, once `done` holds for them (bounded). */
   const channelsWhen = async (done: (channels: string[]) => boolean, what: string): Promise<string[]> => {
     let channels: string[] = [];
-    await within(
-      (async () => {
-        for (;;) {
-          channels = (await publisher.pubSubChannels('issue17:*')).sort();
-          if (done(channels)) return;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      })(),
+    await until(
+      async () => {
+        channels = (await publisher.pubSubChannels('issue17:*')).sort();
+        return done(channels);
+      },
       what,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; Redis channels: ${channels.join(', ')}`);
-    });
+      { everyMs: 20, describe: () => `Redis channels: ${channels.join(', ')}` },
+    );
     return channels;
   };
   return { wss, url, channelsWhen };
