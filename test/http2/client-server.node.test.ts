@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from '../../src/index.ts';
 import { Http2SessionPool } from '../../src/node/http2-session-pool.ts';
 import { patternBytes } from '../support/payloads.ts';
-import { nextEvent, within } from '../support/waits.ts';
+import { nextEvent, until, within } from '../support/waits.ts';
 import {
   type Accepted,
   allWithin,
@@ -321,12 +321,7 @@ describe.each([
     const pool = newPool();
     const client = openClient(`${endpoint.origin}/`, clientOptions(pool, { handshakeTimeout: 60_000 }));
     // Wait until the server holds the stream, then give up from the client side.
-    await within(
-      (async () => {
-        while (endpoint?.sessions.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      })(),
-      'the session',
-    );
+    await until(() => (endpoint?.sessions.length ?? 0) > 0, 'the session');
     client.ws.close();
     expect(await client.closed).toEqual({ code: 1006, reason: '' });
     expect(client.errors.map((error) => error.message)).toEqual([

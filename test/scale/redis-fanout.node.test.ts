@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { systemProgram } from '../support/system-programs.ts';
+import { until, WAIT_MS } from '../support/waits.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/pubsub-server.js', import.meta.url));
 const children: ChildProcess[] = [];
@@ -28,7 +29,7 @@ function start(
   command: string,
   args: string[],
   ready: RegExp,
-  timeoutMs = 10_000,
+  timeoutMs = WAIT_MS,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -88,14 +89,6 @@ async function connect(port: number, topic: string): Promise<Client> {
   return { ws, received };
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Without redis-server these tests are skipped (vitest.config.ts says so in one line), or fail under CI. */
 const redis = systemProgram('redis-server');
 
@@ -131,7 +124,8 @@ describe.skipIf(!redis.available)('topics across processes over Redis', () => {
       });
     }
     const total = perPublisher * publishers.length;
-    await until(() => clients.every((c) => c.received.length >= total), 15_000, 'every message everywhere');
+    await until(() => clients.every((c) => c.received.length >= total), 'every message everywhere');
+    // Time for a duplicate or a stray message to show; none may (a fixed pause can only let one go unseen).
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const client of clients) {
       expect(client.received).toHaveLength(total);
@@ -153,7 +147,7 @@ describe.skipIf(!redis.available)('topics across processes over Redis', () => {
 
     await stop(redis);
     publisher.send('pub news while-down');
-    await until(() => here.received.includes('while-down'), 5_000, 'local delivery without Redis');
+    await until(() => here.received.includes('while-down'), 'local delivery without Redis');
 
     redis = (await startRedis(redisPort)).child;
     // The adapters reconnect and subscribe again by themselves; probe until a remote delivery arrives.
@@ -164,12 +158,12 @@ describe.skipIf(!redis.available)('topics across processes over Redis', () => {
         publisher.send(`pub news probe-${probe++}`);
         return false;
       },
-      20_000,
       'fan-out after Redis restarted',
+      { everyMs: 20 },
     );
     for (let i = 0; i < 50; i++) publisher.send(`pub news after-${i}`);
     const after = Array.from({ length: 50 }, (_, i) => `after-${i}`);
-    await until(() => after.every((text) => there.received.includes(text)), 10_000, 'every message after restart');
+    await until(() => after.every((text) => there.received.includes(text)), 'every message after restart');
     expect(there.received.filter((text) => text.startsWith('after-'))).toEqual(after);
     expect(here.received.filter((text) => text.startsWith('after-'))).toEqual(after);
     for (const ws of [here.ws, there.ws, publisher]) ws.close();

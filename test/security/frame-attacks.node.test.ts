@@ -7,6 +7,7 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { until } from '../support/waits.ts';
 import { baselineOf, expectHealthy, MEMORY_GROWTH_LIMIT } from './support/health.ts';
 import { clientFrame, declaredLengthHeader, Op, RawClient } from './support/raw-client.ts';
 import { type Memory, ServerProcess, stopAllServers } from './support/server-process.ts';
@@ -102,12 +103,17 @@ describe('frames against the default limits (maxPayload 100 MiB)', () => {
     const clients = await Promise.all(Array.from({ length: 30 }, () => RawClient.upgrade(server.port)));
     const partial = Buffer.concat([declaredLengthHeader(Op.BINARY, BigInt(90 * MIB)), Buffer.alloc(512 * 1024, 0x5a)]);
     await Promise.all(clients.map((client) => writeAll(client, partial)));
-    await Promise.all(
-      clients.map((client) => client.until(() => client.socket.writableLength === 0, 'the kernel to take the bytes')),
+    // Measured once the server has read what was sent, while the 30 frames are half-received: 2.7 GB
+    // declared must not mean 2.7 GB held.
+    let during = await server.memory();
+    await until(
+      async () => {
+        during = await server.memory();
+        return during.bytesRead >= clients.length * partial.length;
+      },
+      'the server to read every half-sent frame',
+      { everyMs: 50, describe: () => `${during.bytesRead} bytes read` },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // Measured while the 30 frames are half-received: 2.7 GB declared must not mean 2.7 GB held.
-    const during = await server.memory();
     console.log(
       `[attack] 30 half-sent 90 MiB frames: ArrayBuffers ${((during.arrayBuffers - baseline.arrayBuffers) / MIB).toFixed(1)} MiB, RSS +${((during.rss - baseline.rss) / MIB).toFixed(1)} MiB while held`,
     );

@@ -7,7 +7,7 @@ import { WebSocket as WsPackageClient } from 'ws';
 import { WebSocketServer } from '../../src/index.ts';
 import { type MessageStream, WebSocketStream } from '../../src/node/web-connector.ts';
 import type { WebSocket as NodeWebSocket } from '../../src/node/websocket.ts';
-import { nextEvent, within } from '../support/waits.ts';
+import { nextEvent, until, within } from '../support/waits.ts';
 
 const servers: WebSocketServer[] = [];
 
@@ -94,8 +94,7 @@ describe('WebSocketStream.from(ws) on our server', () => {
     expect(await within(reader.read(), 'the echo')).toEqual({ value: 'über', done: false });
     stream.close({ closeCode: 4101, reason: 'web client done' });
     expect(await within(stream.closed, 'closed')).toEqual({ closeCode: 4101, reason: 'web client done' });
-    const deadline = Date.now() + 5_000;
-    while (closes.length < 2 && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 10));
+    await until(() => closes.length >= 2, "both closes on the server's side");
     expect(closes).toEqual([
       { closeCode: 4100, reason: 'ws client done' },
       { closeCode: 4101, reason: 'web client done' },

@@ -6,6 +6,7 @@
 // Bundled from the TypeScript sources by server-process.ts (Node 20 cannot run .ts itself).
 
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocketServerOptions } from '../../../src/index.ts';
 
 /** Options JSON can carry, plus switches for the callbacks it cannot. */
@@ -21,7 +22,16 @@ export type ServerReport =
   | { type: 'error'; id: number; code: string; closeCode?: number }
   | { type: 'send-error'; id: number; code: string }
   | { type: 'message'; id: number; bytes: number }
-  | { type: 'memory'; rss: number; arrayBuffers: number; heapUsed: number; connections: number; requestId: number }
+  | {
+      type: 'memory';
+      rss: number;
+      arrayBuffers: number;
+      heapUsed: number;
+      connections: number;
+      /** Bytes read so far from the sockets of the connections still open. */
+      bytesRead: number;
+      requestId: number;
+    }
   | { type: 'closing-all'; requestId: number };
 
 export type ServerRequest =
@@ -38,9 +48,14 @@ if (verifyClientNeverAnswers) options.verifyClient = (_info, _callback) => {};
 
 const wss = new WebSocketServer({ ...options, port: 0, host: '127.0.0.1' });
 let nextId = 0;
+/** The TCP sockets of the open connections, for how much the server has read from them. */
+const sockets = new Set<Socket>();
 
 wss.on('connection', (ws, request) => {
   const id = ++nextId;
+  const socket = request.socket as Socket;
+  sockets.add(socket);
+  socket.once('close', () => sockets.delete(socket));
   const opened = performance.now();
   report({ type: 'connection', id, address: request.socket.remoteAddress ?? '' });
   ws.on('message', (data, isBinary) => {
@@ -83,6 +98,7 @@ process.on('message', async (request: ServerRequest) => {
       arrayBuffers: usage.arrayBuffers,
       heapUsed: usage.heapUsed,
       connections: wss.clients?.size ?? 0,
+      bytesRead: [...sockets].reduce((sum, socket) => sum + socket.bytesRead, 0),
       requestId: request.requestId,
     });
   } else if (request.type === 'close-all') {

@@ -61,6 +61,8 @@ export interface Memory {
   arrayBuffers: number;
   heapUsed: number;
   connections: number;
+  /** Bytes the server has read from the sockets of the connections still open. */
+  bytesRead: number;
 }
 
 export class ServerProcess {
