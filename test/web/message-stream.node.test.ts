@@ -167,7 +167,7 @@ describe('sendStream', () => {
 
   it('rejects when the connection closes mid-stream, and refuses a chunk of the wrong kind', async () => {
     const server = await ourServer();
-    server.on('connection', (peer) => setTimeout(() => peer.terminate(), 50));
+    const peer = new Promise<{ terminate(): void }>((resolve) => server.once('connection', resolve));
     const ws = new WebSocket(`ws://127.0.0.1:${portOf(server)}/`);
     await nextEvent(ws, 'open');
     await expect(
@@ -178,8 +178,11 @@ describe('sendStream', () => {
         })(),
       ),
     ).rejects.toThrow(TypeError);
+    // Now the server drops the connection while an endless stream is being sent (its first chunk has left).
+    const connection = await within(peer, "the server's connection");
     const endless = (async function* () {
       for (let i = 0; i < 10_000; i++) {
+        if (i === 1) connection.terminate();
         await new Promise((wake) => setTimeout(wake, 5));
         yield new Uint8Array(1024);
       }

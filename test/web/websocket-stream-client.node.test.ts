@@ -2,11 +2,11 @@
 // server and the ws package's: the shared echo scenario, subprotocols, and every way an opening can
 // fail (refused, a bad answer, an abort, a timeout, close before open).
 
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketError, WebSocketStream } from '../../src/node/web-connector.ts';
 import { HandshakeError } from '../../src/protocol/handshake-error.ts';
-import { within } from '../support/waits.ts';
+import { until, within } from '../support/waits.ts';
 import { runClientScenario, SCENARIO_PROTOCOL } from './client-scenario.ts';
 import { type EchoServer, startOurServer, startWsPackageServer } from './echo-servers.ts';
 import { expectScenarioCompleted } from './scenario-checks.ts';
@@ -206,10 +206,13 @@ describe('WebSocketStream client in Node', () => {
       const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
       return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
     });
-    server.on('connection', (socket) => setTimeout(() => socket.destroy(), 100));
+    const sockets: Socket[] = [];
+    server.on('connection', (socket) => sockets.push(socket));
     try {
       const stream = new WebSocketStream(`ws://127.0.0.1:${port}/`);
       const { readable } = await within(stream.opened, 'opened');
+      // Open on both sides: now the server drops TCP.
+      for (const socket of sockets) socket.destroy();
       const closed = await within(
         stream.closed.catch((reason: unknown) => reason),
         'closed to reject',
@@ -242,11 +245,10 @@ describe('WebSocketStream client in Node', () => {
       expect((closed as Error).message).toMatch(/MASK/i);
       // After the request head: a masked close frame whose code (unmasked) is 1002. It was written before
       // the socket closed; its 'data' event on this side may come a moment after `closed` settles.
-      const deadline = Date.now() + 5_000;
-      while (Buffer.concat(received).length < 8 + Buffer.concat(received).indexOf('\r\n\r\n') + 4) {
-        if (Date.now() > deadline) throw new Error('no close frame reached the server');
-        await new Promise((wake) => setTimeout(wake, 10));
-      }
+      await until(
+        () => Buffer.concat(received).length >= 8 + Buffer.concat(received).indexOf('\r\n\r\n') + 4,
+        'the close frame to reach the server',
+      );
       const all = Buffer.concat(received);
       const frame = all.subarray(all.indexOf('\r\n\r\n') + 4);
       expect(frame[0]).toBe(0x88);

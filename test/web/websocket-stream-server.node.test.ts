@@ -7,7 +7,7 @@ import { WebSocket as WsPackageClient } from 'ws';
 import { WebSocketServer } from '../../src/index.ts';
 import { type MessageStream, WebSocketStream } from '../../src/node/web-connector.ts';
 import type { WebSocket as NodeWebSocket } from '../../src/node/websocket.ts';
-import { nextEvent, until, within } from '../support/waits.ts';
+import { nextEvent, until, WAIT_MS, within } from '../support/waits.ts';
 
 const servers: WebSocketServer[] = [];
 
@@ -190,7 +190,7 @@ describe('backpressure', () => {
     }
     const sent = writer.write({ data: chunks(), isBinary: true } as never);
     // The server takes the message but not its bytes: the generator must stop being pulled.
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + WAIT_MS;
     let last = -1;
     while (Date.now() < deadline) {
       await new Promise((wake) => setTimeout(wake, STALL_MS));

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { within } from '../support/waits.ts';
 import {
   bundleWorker,
   fetchFromWorkerd,
@@ -96,10 +97,7 @@ describe('wasmsocket/web in workerd', () => {
         expect(received.map(({ isBinary, bytes }) => `${isBinary ? 'binary' : 'text'}:${bytes}`)).toEqual(
           ECHO_SIZES.flatMap((bytes) => [`text:${bytes}`, `binary:${bytes}`]),
         );
-        const close = await Promise.race([
-          serverClose,
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no close on the server')), 10_000)),
-        ]);
+        const close = await within(serverClose, 'the close on the server');
         expect(close).toEqual({ code: SCENARIO_CLOSE.closeCode, reason: SCENARIO_CLOSE.reason });
       },
       SCENARIO_TIMEOUT_MS + 10_000,
