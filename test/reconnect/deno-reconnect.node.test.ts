@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { deadPort, type RecordingServer, startRecordingServer } from './servers.ts';
 import { EXPECTED } from './web-scenarios.ts';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { within } from '../interop/waits.ts';
+import { until, within } from '../support/waits.ts';
 import {
   deadPort,
   type RecordingServer,
@@ -96,12 +96,7 @@ describe.each(['node', 'web'])("the %s flavour's process exits by itself", (flav
     const { code, stdout, stderr } = await runChild(
       { flavour, stage: 'connecting', url: `ws://127.0.0.1:${silent.port}/` },
       async (send) => {
-        await within(
-          (async () => {
-            while (silent.accepted === accepted) await new Promise((resolve) => setTimeout(resolve, 10));
-          })(),
-          'the child to connect',
-        );
+        await until(() => silent.accepted !== accepted, 'the child to connect');
         send('go\n');
       },
     );

@@ -3,7 +3,7 @@
 
 import { afterEach } from 'vitest';
 import { ReconnectingWebSocket, type ReconnectingWebSocketOptions } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 /** Everything a ReconnectingWebSocket emits, in order, and bounded waits for the next of a kind. */
 export function recordEvents(rws: ReconnectingWebSocket) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReconnectingWebSocket } from '../../src/index.ts';
 import { backoffCap } from '../../src/web/reconnect-backoff.ts';
-import { within } from '../interop/waits.ts';
+import { until, within } from '../support/waits.ts';
 import { cleanupsAfterEach, recordEvents } from './node-events.ts';
 import { deadPort, startRecordingServer, startSilentServer } from './servers.ts';
 
@@ -233,12 +233,7 @@ describe('close()', () => {
     const silent = track(await startSilentServer());
     const rws = client(`ws://127.0.0.1:${silent.port}/`, undefined, { minDelayMs: 5 });
     const events = recordEvents(rws);
-    await within(
-      (async () => {
-        while (silent.accepted < 1) await new Promise((resolve) => setTimeout(resolve, 5));
-      })(),
-      'the connection',
-    );
+    await until(() => silent.accepted >= 1, 'the connection');
     rws.close(1000);
     expect(rws.readyState).toBe(ReconnectingWebSocket.CLOSING);
     await events.reached('close', 1);

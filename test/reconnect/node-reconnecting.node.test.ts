@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Http2SessionPool, type ReconnectCloseEvent, ReconnectingWebSocket } from '../../src/index.ts';
 import { startH2Endpoint } from '../http2/h2-endpoint.ts';
-import { listenOnLoopback, within } from '../interop/waits.ts';
+import { listenOnLoopback, until, within } from '../support/waits.ts';
 import { cleanupsAfterEach, recordEvents } from './node-events.ts';
 import { type RecordingServer, startRecordingServer } from './servers.ts';
 
@@ -60,12 +60,7 @@ describe('a server killed and started again on the same port', () => {
     expect(server.connections.map((connection) => connection.headers['x-session'])).toEqual(['abc', 'abc']);
     expect(rws.protocol).toBe('chat');
     expect(rws.bufferedAmount).toBe(0);
-    await within(
-      (async () => {
-        while (callbacks.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
-      })(),
-      'the queued sends’ callbacks',
-    );
+    await until(() => callbacks.length >= 5, 'the queued sends’ callbacks');
     expect(callbacks).toEqual([
       ['q1', null],
       ['q2', null],

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { WebSocketServer } from '../../src/index.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 
 /** A port that refuses connections: listened on, then closed (nothing else binds it in the meantime here). */
 export async function deadPort(): Promise<number> {

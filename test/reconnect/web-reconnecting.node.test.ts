@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReconnectingWebSocket } from '../../src/node/web-connector.ts';
-import { within } from '../interop/waits.ts';
+import { within } from '../support/waits.ts';
 import { deadPort, startRecordingServer, startSilentServer } from './servers.ts';
 import { dropAndQueue, EXPECTED, giveUpWithBackoff, queueBound, refusedHandshake } from './web-scenarios.ts';
 
