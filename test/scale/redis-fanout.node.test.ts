@@ -163,7 +163,12 @@ describe.skipIf(!redis.available)('topics across processes over Redis', () => {
     );
     for (let i = 0; i < 50; i++) publisher.send(`pub news after-${i}`);
     const after = Array.from({ length: 50 }, (_, i) => `after-${i}`);
-    await until(() => after.every((text) => there.received.includes(text)), 'every message after restart');
+    // Both ends: the local subscriber is not guaranteed to be ahead of the remote one (both may hear it
+    // through Redis), so waiting for one and reading the other would be a race.
+    await until(
+      () => [here, there].every(({ received }) => after.every((text) => received.includes(text))),
+      'every message after restart, here and there',
+    );
     expect(there.received.filter((text) => text.startsWith('after-'))).toEqual(after);
     expect(here.received.filter((text) => text.startsWith('after-'))).toEqual(after);
     for (const ws of [here.ws, there.ws, publisher]) ws.close();
