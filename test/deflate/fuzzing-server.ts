@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { within } from '../support/waits.ts';
 import {
   type AutobahnCase,
   autobahnResponse,
@@ -19,7 +20,7 @@ import {
 import { inspectDeflate } from './deflate-inspector.ts';
 import { OurMessages } from './harness.ts';
 import { MessageDeflater, split } from './messages.ts';
-import { OPCODE, RawEnd, RSV1, readHead, within } from './wire.ts';
+import { OPCODE, RawEnd, RSV1, readHead } from './wire.ts';
 
 export type Behavior = 'OK' | 'FAILED' | 'UNIMPLEMENTED';
 
