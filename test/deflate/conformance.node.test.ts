@@ -313,7 +313,7 @@ function notOk(verdicts: readonly CaseVerdict[]): string[] {
   return verdicts.filter((each) => each.behavior !== 'OK').map((each) => `${each.id} ${each.behavior}: ${each.result}`);
 }
 
-describe('Autobahn 12.x and 13.x in the client role, every case, as autobahn-client --deflate runs them', () => {
+describe('the cases of Autobahn 12.x and 13.x in the client role, played by our stand-in fuzzing server, as autobahn-client --deflate runs them', () => {
   const cases = autobahnCases();
 
   it('has the 216 cases of groups 12 and 13', () => {
