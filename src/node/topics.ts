@@ -87,6 +87,8 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
 
   /** Sends a prepared message to every open subscriber of `topic` but `except`; returns how many got it. */
   publish(topic: string, message: PreparedMessage, compress: boolean, except: S | null): number {
+    // Checked here, before the server hands the message to a pub/sub adapter (which would pass it on).
+    checkTopic(topic);
     const set = this.subscribers.get(topic);
     if (set === undefined) return 0;
     let sent = 0;

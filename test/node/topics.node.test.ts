@@ -173,11 +173,25 @@ describe('topics', () => {
   });
 
   it('rejects topics that are not strings, and topics on client connections', async () => {
-    const { accepted, url } = await serverWith();
+    const handedOn: string[] = [];
+    const adapter = {
+      attach() {},
+      subscribe() {},
+      unsubscribe() {},
+      publish(topic: string) {
+        handedOn.push(topic);
+      },
+      close: async () => {},
+    };
+    const { server, accepted, url } = await serverWith({ port: 0, pubsub: adapter });
+    // A topic that is not a string is the caller's mistake: thrown, and never handed to the adapter.
+    expect(() => server.publish(42 as unknown as string, 'x')).toThrow(TypeError);
+    expect(handedOn).toEqual([]);
     await client(url);
     await until(() => accepted.length === 1, 'the connection');
     expect(() => accepted[0].subscribe(42 as unknown as string)).toThrow(TypeError);
     expect(() => accepted[0].unsubscribe(null as unknown as string)).toThrow(TypeError);
+    expect(() => accepted[0].publish(42 as unknown as string, 'x')).toThrow(TypeError);
     expect(accepted[0].topics).toEqual([]);
     // A client of ours has no server to keep topics: every topic method says so.
     const ours = new WebSocket(url);
