@@ -5,7 +5,6 @@
 // WebSocket carries Server, WebSocketServer and createWebSocketStream: so `require('wasmsocket').X` is
 // the same X as `import { X } from 'wasmsocket'`.
 
-import './node/client-handshake.js';
 import { CloseEvent, ErrorEvent, MessageEvent } from './node/event-target.js';
 import { isWebSocketStream } from './node/http2-server.js';
 import { defaultHttp2SessionPool, Http2SessionPool } from './node/http2-session-pool.js';

@@ -1,5 +1,8 @@
 // The client side of the opening handshake in Node (RFC 6455 section 4.1), over node:http/https so that
-// agents (proxies), createConnection, TLS options and ws+unix: sockets work as they do with ws.
+// agents (proxies), createConnection, TLS options and ws+unix: sockets work as they do with ws. The
+// WebSocket constructor calls startClient; redirects come back to it, and so does an HTTP/2 attempt
+// (http2-client.ts) that goes on over HTTP/1.1. The WebSocket's state moves through its own methods:
+// _beginHandshake (with the hook that abandons the attempt), _failBeforeOpen, _adopt.
 
 import { type ClientRequest, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { type RequestOptions as HttpsRequestOptions, request as httpsRequest } from 'node:https';
@@ -16,7 +19,8 @@ import { startHttp2Client, wantsHttp2 } from './http2-client.js';
 import type { Http2SessionPool } from './http2-session-pool.js';
 import { checkClientOptions } from './options-check.js';
 import { nodeRandom, sha1 } from './platform.js';
-import { type ConnectionSettings, installClientStarter, WebSocket } from './websocket.js';
+import type { ConnectionSettings } from './socket-glue.js';
+import type { WebSocket } from './websocket.js';
 
 /** Certificate or key data, as the TLS options take it (ws's CertMeta). */
 export type CertMeta = string | string[] | Buffer | Buffer[];
@@ -70,7 +74,8 @@ interface ClientState {
 
 const states = new WeakMap<WebSocket, ClientState>();
 
-function startClient(
+/** Starts (or, after a redirect, restarts) the opening handshake of a client WebSocket. */
+export function startClient(
   websocket: WebSocket,
   address: string | URL,
   protocols: string | string[] | undefined,
@@ -104,7 +109,20 @@ function startClient(
   }
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
-  websocket._url = url.href;
+  let inFlight: ClientRequest | null = null;
+  let settled = false;
+  // close() or terminate() before 'open', the handshake timeout and an unexpected response abandon the
+  // attempt. Over HTTP/2 (below) that attempt installs its own.
+  const abort = (reason: string) => {
+    if (settled) return;
+    settled = true;
+    inFlight?.destroy();
+    // After a complete non-101 answer the socket is no longer the request's to destroy: drop it too, or
+    // a kept-alive connection stays open.
+    inFlight?.socket?.destroy();
+    websocket._failBeforeOpen(new Error(reason));
+  };
+  websocket._beginHandshake(url.href, abort);
 
   const isSecure = url.protocol === 'wss:';
   const isIpc = url.protocol === 'ws+unix:';
@@ -119,7 +137,7 @@ function startClient(
   if (invalid !== null) {
     const error = new SyntaxError(invalid);
     if (state.redirects === 0) throw error;
-    failBeforeOpen(websocket, error);
+    websocket._failBeforeOpen(error);
     return;
   }
 
@@ -215,25 +233,14 @@ function startClient(
   }
 
   const request = (isSecure ? httpsRequest : httpRequest)(requestOptions);
-  let settled = false;
-  websocket._abortHandshake = (reason) => {
-    if (settled) return;
-    settled = true;
-    request.destroy();
-    // After a complete non-101 answer the socket is no longer the request's to destroy: drop it too, or
-    // a kept-alive connection stays open.
-    request.socket?.destroy();
-    failBeforeOpen(websocket, new Error(reason));
-  };
+  inFlight = request;
   if (state.redirects > 0) websocket.emit('redirect', websocket.url, request);
 
-  if (settings.handshakeTimeout) {
-    request.on('timeout', () => websocket._abortHandshake?.('Opening handshake has timed out'));
-  }
+  if (settings.handshakeTimeout) request.on('timeout', () => abort('Opening handshake has timed out'));
   request.on('error', (error) => {
     if (settled) return;
     settled = true;
-    failBeforeOpen(websocket, error);
+    websocket._failBeforeOpen(error);
   });
   request.on('response', (response: IncomingMessage) => {
     if (settled) return;
@@ -243,28 +250,25 @@ function startClient(
       settled = true;
       request.destroy();
       if (++state.redirects > (settings.maxRedirects ?? 10)) {
-        failBeforeOpen(websocket, new Error('Maximum redirects exceeded'));
+        websocket._failBeforeOpen(new Error('Maximum redirects exceeded'));
         return;
       }
       let next: URL;
       try {
         next = new URL(location, url);
       } catch {
-        failBeforeOpen(websocket, new SyntaxError(`Invalid URL: ${location}`));
+        websocket._failBeforeOpen(new SyntaxError(`Invalid URL: ${location}`));
         return;
       }
       startClient(websocket, next, protocols, options);
       return;
     }
-    if (!websocket.emit('unexpected-response', request, response)) {
-      websocket._abortHandshake?.(`Unexpected server response: ${status}`);
-    }
+    if (!websocket.emit('unexpected-response', request, response)) abort(`Unexpected server response: ${status}`);
   });
   request.on('upgrade', (response: IncomingMessage, socket: Duplex, head: Buffer) => {
     websocket.emit('upgrade', response);
-    if (settled || websocket.readyState !== WebSocket.CONNECTING) return;
+    if (settled || websocket.readyState !== websocket.CONNECTING) return;
     settled = true;
-    websocket._abortHandshake = null;
     const checked = validateUpgradeResponse(
       { status: response.statusCode ?? 0, headers: HeaderFields.fromRawPairs(response.rawHeaders) },
       {
@@ -275,18 +279,20 @@ function startClient(
     );
     if (!checked.ok) {
       socket.destroy();
-      failBeforeOpen(websocket, checked.error);
+      websocket._failBeforeOpen(checked.error);
       return;
     }
     const negotiated = negotiatedDeflate(checked.extensions, deflateOffered);
     if (typeof negotiated === 'string') {
       socket.destroy();
-      failBeforeOpen(websocket, new Error(negotiated));
+      websocket._failBeforeOpen(new Error(negotiated));
       return;
     }
-    websocket._protocol = checked.protocol;
-    websocket._extensions = negotiated === undefined ? '' : (response.headers['sec-websocket-extensions'] as string);
-    websocket.setSocket(socket, head, settings, negotiated);
+    websocket._adopt(socket, head, settings, {
+      protocol: checked.protocol,
+      extensions: negotiated === undefined ? '' : (response.headers['sec-websocket-extensions'] as string),
+      deflate: negotiated,
+    });
     websocket.emit('open');
   });
 
@@ -299,15 +305,3 @@ function tlsConnectFor(options: { host?: string; servername?: string }): Duplex 
   const host = options.host ?? '';
   return tlsConnect({ ...options, servername: options.servername ?? (isIP(host) ? '' : host) } as never);
 }
-
-/** The handshake failed: 'error', then 'close' with 1006, as ws reports it. */
-function failBeforeOpen(websocket: WebSocket, error: Error): void {
-  websocket._readyState = WebSocket.CLOSING;
-  websocket._abortHandshake = null;
-  process.nextTick(() => {
-    websocket._emitError(error);
-    websocket._emitClose();
-  });
-}
-
-installClientStarter(startClient as never);

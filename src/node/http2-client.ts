@@ -14,7 +14,7 @@ import type { ClientOptions } from './client-handshake.js';
 import { deflateOfferListOf, negotiatedDeflate } from './deflate-setup.js';
 import { defaultHttp2SessionPool, Http2SessionPool, type SessionLease } from './http2-session-pool.js';
 import { addFields, rawPairsOf, resetStream } from './http2-stream.js';
-import { WebSocket } from './websocket.js';
+import type { WebSocket } from './websocket.js';
 
 const EMPTY_BUFFER = Buffer.alloc(0);
 
@@ -63,9 +63,11 @@ export function startHttp2Client(
     settled = true;
     if (timer !== null) clearTimeout(timer);
     if (stream !== null) resetStream(stream);
-    failBeforeOpen(websocket, error);
+    websocket._failBeforeOpen(error);
   };
-  websocket._abortHandshake = (reason) => fail(new Error(reason));
+  // close() or terminate() before 'open' abandon this attempt; one that goes on over HTTP/1.1 (fallback)
+  // begins another.
+  websocket._beginHandshake(url.href, (reason) => fail(new Error(reason)));
   if (settings.handshakeTimeout) {
     timer = setTimeout(() => fail(new Error('Opening handshake has timed out')), settings.handshakeTimeout);
   }
@@ -83,7 +85,6 @@ export function startHttp2Client(
     if (lease.kind === 'fallback') {
       settled = true;
       if (timer !== null) clearTimeout(timer);
-      websocket._abortHandshake = null;
       fallback(lease.createConnection);
       return;
     }
@@ -123,12 +124,8 @@ export function startHttp2Client(
       }
       settled = true;
       if (timer !== null) clearTimeout(timer);
-      websocket._abortHandshake = null;
       opened.removeListener('error', onStreamError);
       opened.removeListener('close', onCloseBeforeAnswer);
-      websocket._protocol = checked.protocol;
-      websocket._extensions = negotiated === undefined ? '' : String(responseHeaders['sec-websocket-extensions'] ?? '');
-      websocket._abortTransport = () => resetStream(opened);
       const upgrade: Http2UpgradeResponse = {
         statusCode: status,
         headers: fieldsOnly,
@@ -136,7 +133,12 @@ export function startHttp2Client(
         httpVersion: '2.0',
       };
       websocket.emit('upgrade', upgrade);
-      websocket.setSocket(opened, EMPTY_BUFFER, settings, negotiated);
+      websocket._adopt(opened, EMPTY_BUFFER, settings, {
+        protocol: checked.protocol,
+        extensions: negotiated === undefined ? '' : String(responseHeaders['sec-websocket-extensions'] ?? ''),
+        deflate: negotiated,
+        abortTransport: () => resetStream(opened),
+      });
       websocket.emit('open');
     });
   };
@@ -162,14 +164,4 @@ function withoutPseudoHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders
   const copy: IncomingHttpHeaders = {};
   for (const name of Object.keys(headers)) if (!name.startsWith(':')) copy[name] = headers[name];
   return copy;
-}
-
-/** The handshake failed: 'error', then 'close' with 1006, as the HTTP/1.1 client reports it. */
-function failBeforeOpen(websocket: WebSocket, error: Error): void {
-  websocket._readyState = WebSocket.CLOSING;
-  websocket._abortHandshake = null;
-  process.nextTick(() => {
-    websocket._emitError(error);
-    websocket._emitClose();
-  });
 }

@@ -1,7 +1,9 @@
 // WebSockets on an HTTP/2 server (RFC 8441): a WebSocketServer attached to a node:http2 server answers
 // each extended CONNECT stream (`:method CONNECT`, `:protocol websocket`) with 200 after the same checks
-// an HTTP/1.1 upgrade gets (limits, version 13, path, verifyClient, subprotocol, permessage-deflate), then
-// runs the same protocol core over the stream, which is a Duplex like a socket.
+// an HTTP/1.1 upgrade gets (limits, version 13, path, verifyClient, subprotocol, permessage-deflate: the
+// path both share is upgrade-acceptance.ts), then runs the same protocol core over the stream, which is a
+// Duplex like a socket. This file keeps what only HTTP/2 does: finding WebSocket streams on a server,
+// checking an extended CONNECT, and answering with stream.respond.
 //
 // Every other stream is left to the application's own 'stream' and 'request' handlers. One thing needs
 // care: a server created with a request handler runs Node's compatibility layer, which answers every
@@ -26,7 +28,6 @@ import {
   type OutgoingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { HandshakeError } from '../protocol/handshake-error.js';
 import {
   CONNECT_SUCCESS_STATUS,
   connectResponseFields,
@@ -39,13 +40,10 @@ import { computeAccept } from '../protocol/handshake-key.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import type { HeaderInput } from '../protocol/http-head-writer.js';
 import { HttpStatus } from '../protocol/http-status.js';
-import { acceptDeflateOffer } from '../protocol/permessage-deflate.js';
-import type { Slot } from './connection-slots.js';
-import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
 import { addFields, rawPairsOf, resetStream } from './http2-stream.js';
 import { sha1 } from './platform.js';
-import type { WebSocket } from './websocket.js';
-import type { VerifyClientCallback, VerifyClientInfo, WebSocketServer } from './websocket-server.js';
+import type { AcceptedCallback, UpgradeCheck, UpgradeTransport } from './upgrade-acceptance.js';
+import type { WebSocketServer } from './websocket-server.js';
 
 export type AnyHttp2Server = Http2Server | Http2SecureServer;
 
@@ -145,206 +143,82 @@ export function handleHttp2Stream(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   rawHeaders: string[] | undefined,
-  cb: (ws: WebSocket, request: IncomingMessage) => void,
+  cb: AcceptedCallback,
 ): void {
   const request = new Http2ServerRequest(stream, headers, {}, rawHeaders ?? rawPairsOf(headers));
   acceptWebSocketStream(wss, stream, request, cb);
 }
 
-/** Why a stream is refused: the HTTP answer, and a stable code for wsClientError listeners. */
-interface StreamRejection {
-  status: number;
-  message: string;
-  code: string;
-  headers?: HeaderInput;
-}
-
-function rejectionOf(error: HandshakeError): StreamRejection {
-  return {
-    status: error.status ?? HttpStatus.BAD_REQUEST,
-    message: error.message,
-    code: error.code,
-    headers: error.headers,
-  };
-}
-
-type Negotiated = ReturnType<typeof acceptDeflateOffer>;
-
 /**
- * The server's half of RFC 8441 section 5 on one stream. The request handed to verifyClient,
- * handleProtocols, 'headers' and 'connection' is Node's Http2ServerRequest: `headers`, `url` (the
- * :path), `method` ('CONNECT'), `httpVersion` ('2.0'), `socket` and `stream`, as IncomingMessage has
- * most of them.
+ * The server's half of RFC 8441 section 5 on one stream, through the path HTTP/1.1 upgrades take too
+ * (upgrade-acceptance.ts). The request handed to verifyClient, handleProtocols, 'headers' and
+ * 'connection' is Node's Http2ServerRequest: `headers`, `url` (the :path), `method` ('CONNECT'),
+ * `httpVersion` ('2.0'), `socket` and `stream`, as IncomingMessage has most of them.
  */
 function acceptWebSocketStream(
   wss: WebSocketServer,
   stream: ServerHttp2Stream,
   request: Http2ServerRequest,
-  cb: (ws: WebSocket, request: IncomingMessage) => void,
+  cb: AcceptedCallback,
 ): void {
-  // Until the WebSocket takes the stream over, a stream error (the client reset it) only ends it.
-  stream.on('error', ignoreStreamError);
-  const asIncoming = request as unknown as IncomingMessage;
-  const limited = wss.limitProblem(asIncoming);
-  if (limited !== null) {
-    refuseStream(wss, stream, request, limited);
-    return;
-  }
-  // Counted from now on, so that streams arriving while this one is checked see it.
-  const slot = wss.reserveSlot(asIncoming, stream);
-  let verifying = false;
-  try {
-    verifying = checkWebSocketStream(wss, stream, request, slot, cb);
-  } finally {
-    // Every way out but a connection frees the slot (release() does nothing once the connection has
-    // it); an asynchronous verifyClient holds it until it answers, times out, or the stream closes.
-    if (!verifying) slot.release();
-  }
+  wss._acceptUpgrade(request as unknown as IncomingMessage, new Http2Upgrade(stream, request), cb);
 }
 
-/**
- * RFC 8441 section 4's checks and the application's, then the 200 or a refusal. Returns true while an
- * asynchronous verifyClient decides (the handshake, and its slot, are still in progress).
- */
-function checkWebSocketStream(
-  wss: WebSocketServer,
-  stream: ServerHttp2Stream,
-  request: Http2ServerRequest,
-  slot: Slot,
-  cb: (ws: WebSocket, request: IncomingMessage) => void,
-): boolean {
-  const asIncoming = request as unknown as IncomingMessage;
-  const validation = validateConnectRequest(HeaderFields.fromRawPairs(request.rawHeaders));
-  if (!validation.ok) {
-    refuseStream(wss, stream, request, rejectionOf(validation.error));
-    return false;
-  }
-  const checked = validation.request;
-  if (!wss.shouldHandle(asIncoming)) {
-    respondRefusal(stream, HttpStatus.BAD_REQUEST);
-    return false;
-  }
-  const deflateOptions = deflateOptionsOf(wss.options.perMessageDeflate);
-  const deflate: Negotiated =
-    deflateOptions !== null && checked.extensions.length > 0
-      ? acceptDeflateOffer(deflateOptions, checked.extensions)
-      : null;
-  const complete = () =>
-    completeWebSocketStream(wss, stream, request, new Set(checked.protocols), deflate, checked.key, slot, cb);
-  const verifyClient = wss.options.verifyClient;
-  if (!verifyClient) {
-    complete();
-    return false;
-  }
-  const info: VerifyClientInfo = {
-    origin: checked.origin as string, // undefined without one, as in ws (see VerifyClientInfo)
-    secure: stream.session?.encrypted === true,
-    req: asIncoming,
-  };
-  if (verifyClient.length === 2) {
-    // An asynchronous verifyClient that never answers must not hold the stream (nor its slot) forever.
-    let timedOut = false;
-    const deadline = setTimeout(() => {
-      timedOut = true;
-      slot.release();
-      respondRefusal(stream, 408);
-    }, wss.options.handshakeTimeout ?? 10_000);
-    deadline.unref();
-    (verifyClient as (info: VerifyClientInfo, callback: VerifyClientCallback) => void)(
-      info,
-      (verified, code, message, headers) => {
-        clearTimeout(deadline);
-        if (timedOut) return;
-        try {
-          if (!verified) respondRefusal(stream, code || HttpStatus.UNAUTHORIZED, message, headers);
-          else complete();
-        } finally {
-          slot.release();
-        }
-      },
-    );
-    return true;
-  }
-  if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
-    respondRefusal(stream, HttpStatus.UNAUTHORIZED);
-    return false;
-  }
-  complete();
-  return false;
-}
+/** What accepting a WebSocket over HTTP/2 does that HTTP/1.1 does not. */
+class Http2Upgrade implements UpgradeTransport {
+  readonly duplex: ServerHttp2Stream;
+  readonly head = EMPTY_BUFFER;
+  /** An abrupt end resets the stream with CANCEL, as TCP's RST would end a socket (RFC 8441 section 6). */
+  readonly abortTransport: () => void;
+  private readonly request: Http2ServerRequest;
 
-function completeWebSocketStream(
-  wss: WebSocketServer,
-  stream: ServerHttp2Stream,
-  request: Http2ServerRequest,
-  protocols: Set<string>,
-  deflate: Negotiated,
-  key: string | undefined,
-  slot: Slot,
-  cb: (ws: WebSocket, request: IncomingMessage) => void,
-): void {
-  // The client may have reset the stream (and its slot been freed) while verifyClient ran.
-  if (stream.destroyed || stream.closed || !stream.writable || !slot.reserved) {
-    stream.destroy();
-    return;
+  constructor(stream: ServerHttp2Stream, request: Http2ServerRequest) {
+    this.duplex = stream;
+    this.request = request;
+    this.abortTransport = () => resetStream(stream);
+    // Until the WebSocket takes the stream over, a stream error (the client reset it) only ends it.
+    stream.on('error', ignoreStreamError);
   }
-  if (stream.headersSent) {
-    throw new Error('handleHttp2Stream() was called more than once with the same stream');
-  }
-  if (!wss._running) {
-    respondRefusal(stream, HttpStatus.SERVICE_UNAVAILABLE);
-    return;
-  }
-  const asIncoming = request as unknown as IncomingMessage;
-  const ws = new wss.options.WebSocket(null, undefined, wss.options);
-  let protocol: string | undefined;
-  if (protocols.size > 0) {
-    const handleProtocols = wss.options.handleProtocols;
-    const chosen = handleProtocols ? handleProtocols(protocols, asIncoming) : protocols.values().next().value;
-    if (chosen) protocol = chosen;
-  }
-  const fields = connectResponseFields({
-    protocol,
-    extensions: deflate?.response,
-    // Not part of RFC 8441; answered only to a client that sent a key, for those that check it (undici 7).
-    accept: key === undefined ? undefined : computeAccept(key, sha1),
-  });
-  // ws's 'headers' event hands listeners the response as lines to edit; over HTTP/2 the first line is
-  // only a status line for show, and the others become the HEADERS frame's fields.
-  const lines = [`HTTP/2 ${CONNECT_SUCCESS_STATUS}`, ...fields.slice(1).map(([name, value]) => `${name}: ${value}`)];
-  wss.emit('headers', lines, asIncoming);
-  const responseHeaders: OutgoingHttpHeaders = { [PseudoHeader.STATUS]: CONNECT_SUCCESS_STATUS };
-  addFields(responseHeaders, http2FieldsOf(linePairs(lines.slice(1))));
-  stream.respond(responseHeaders, { endStream: false });
-  stream.removeListener('error', ignoreStreamError);
-  ws._protocol = protocol ?? '';
-  ws._extensions = deflate?.response ?? '';
-  ws._abortTransport = () => resetStream(stream);
-  ws.setSocket(
-    stream,
-    EMPTY_BUFFER,
-    wss.options,
-    deflate === null
-      ? undefined
-      : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(wss.options.perMessageDeflate) ?? {}),
-  );
-  wss.track(ws, slot);
-  cb(ws, asIncoming);
-}
 
-/** A refusal with ws's wsClientError hook: a listener gets (error, stream, request) and answers itself. */
-function refuseStream(
-  wss: WebSocketServer,
-  stream: ServerHttp2Stream,
-  request: Http2ServerRequest,
-  rejection: StreamRejection,
-): void {
-  if (wss.listenerCount('wsClientError') > 0) {
-    const error = Object.assign(new Error(rejection.message), { code: rejection.code });
-    wss.emit('wsClientError', error, stream, request);
-    return;
+  get secure(): boolean {
+    return this.duplex.session?.encrypted === true;
   }
-  respondRefusal(stream, rejection.status, rejection.message, rejection.headers);
+
+  get gone(): boolean {
+    const stream = this.duplex;
+    return stream.destroyed || stream.closed || !stream.writable;
+  }
+
+  check(): UpgradeCheck {
+    return validateConnectRequest(HeaderFields.fromRawPairs(this.request.rawHeaders));
+  }
+
+  assertUnanswered(): void {
+    if (this.duplex.headersSent) throw new Error('handleHttp2Stream() was called more than once with the same stream');
+  }
+
+  refuse(status: number, message?: string, headers?: HeaderInput): void {
+    respondRefusal(this.duplex, status, message, headers);
+  }
+
+  acceptLines(key: string | undefined, protocol: string | undefined, extensions: string | undefined): string[] {
+    const fields = connectResponseFields({
+      protocol,
+      extensions,
+      // Not part of RFC 8441; answered only to a client that sent a key, for those that check it (undici 7).
+      accept: key === undefined ? undefined : computeAccept(key, sha1),
+    });
+    // ws's 'headers' event hands listeners the response as lines to edit; over HTTP/2 the first line is
+    // only a status line for show, and the others become the HEADERS frame's fields.
+    return [`HTTP/2 ${CONNECT_SUCCESS_STATUS}`, ...fields.slice(1).map(([name, value]) => `${name}: ${value}`)];
+  }
+
+  accept(lines: string[]): void {
+    const responseHeaders: OutgoingHttpHeaders = { [PseudoHeader.STATUS]: CONNECT_SUCCESS_STATUS };
+    addFields(responseHeaders, http2FieldsOf(linePairs(lines.slice(1))));
+    this.duplex.respond(responseHeaders, { endStream: false });
+    this.duplex.removeListener('error', ignoreStreamError);
+  }
 }
 
 /**

@@ -45,3 +45,8 @@ export function toBuffer(data: unknown): Buffer {
     `The data to send must be a string, Buffer, ArrayBuffer, typed array or DataView, got ${data === null ? 'null' : typeof data}`,
   );
 }
+
+/** A received payload as the Buffer ws users get: the same bytes, no copy. */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -13,13 +13,21 @@ export interface Subscriber {
   _sendPreparedForPublish(message: PreparedMessage, compress: boolean): void;
 }
 
+/** Called when a topic gains its first local subscriber, or loses its last (for cross-process adapters). */
+export interface TopicHooks {
+  topicActive(topic: string): void;
+  topicIdle(topic: string): void;
+}
+
 export class TopicRegistry<S extends Subscriber = Subscriber> {
   private readonly subscribers = new Map<string, Set<S>>();
   private readonly topicsOf = new Map<S, Set<string>>();
-  /** Called when a topic gains its first local subscriber, or loses its last (for cross-process adapters). */
-  onTopicActive: ((topic: string) => void) | null = null;
-  onTopicIdle: ((topic: string) => void) | null = null;
+  private readonly hooks: TopicHooks | null;
   private accepting = true;
+
+  constructor(hooks: TopicHooks | null = null) {
+    this.hooks = hooks;
+  }
 
   /**
    * Adds `topic` to a subscriber's; false when it already had it, and when it is not open or the registry
@@ -34,7 +42,7 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
     if (set === undefined) {
       set = new Set();
       this.subscribers.set(topic, set);
-      this.onTopicActive?.(topic);
+      this.hooks?.topicActive(topic);
     }
     if (set.has(subscriber)) return false;
     set.add(subscriber);
@@ -53,7 +61,7 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
     if (set === undefined || !set.delete(subscriber)) return false;
     if (set.size === 0) {
       this.subscribers.delete(topic);
-      this.onTopicIdle?.(topic);
+      this.hooks?.topicIdle(topic);
     }
     const own = this.topicsOf.get(subscriber);
     own?.delete(topic);

@@ -1,46 +1,30 @@
-// WebSocketServer: ws's server API. It accepts upgrades on its own HTTP server (port), on one the user
-// attaches (server), or hands them over one by one (noServer + handleUpgrade), checks each request
-// (RFC 6455 section 4.2.1), and turns the socket over to a WebSocket after the 101 response.
+// WebSocketServer: ws's server API. It takes upgrades on its own HTTP server (port), on one the user
+// attaches (server), or one by one (noServer + handleUpgrade, handleHttp2Stream); accepts or refuses each
+// through the path HTTP/1.1 and HTTP/2 share (upgrade-acceptance.ts); keeps the open connections for
+// clients, broadcast, topics and shutdown; and stops accepting on close(). The HTTP server it creates and
+// the listeners it puts on one are server-http.ts; its topics' link to other processes, pubsub-wiring.ts.
 
 import { EventEmitter } from 'node:events';
-import {
-  createServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  STATUS_CODES,
-} from 'node:http';
+import type { Server as HttpServer, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { encodeClosePayload } from '../protocol/connection.js';
-import type { HandshakeError } from '../protocol/handshake-error.js';
-import { computeAccept } from '../protocol/handshake-key.js';
-import { acceptResponseLines, refusalResponse, validateUpgradeRequest } from '../protocol/handshake-server.js';
-import { HeaderFields } from '../protocol/header-fields.js';
-import type { HeaderInput } from '../protocol/http-head-writer.js';
-import {
-  checkOptions,
-  isInteger,
-  isMilliseconds,
-  isString,
-  type OptionRules,
-  orNull,
-  rule,
-} from '../protocol/option-checks.js';
-import { OriginAllowList } from '../protocol/origin.js';
-import { acceptDeflateOffer } from '../protocol/permessage-deflate.js';
-import { ConnectionCounts, type Slot } from './connection-slots.js';
-import { deflateOptionsOf, deflateSettings, type PerMessageDeflateOptions } from './deflate-setup.js';
-import { type AnyHttp2Server, attachToHttp2Server, handleHttp2Stream, isHttp2Server } from './http2-server.js';
+import { checkOptions, orNull } from '../protocol/option-checks.js';
+import type { PerMessageDeflateOptions } from './deflate-setup.js';
+import { Http1Upgrade } from './http1-upgrade.js';
+import { type AnyHttp2Server, handleHttp2Stream } from './http2-server.js';
 import type { AnyListener, Listener } from './listener-types.js';
-import { checkServerOptions } from './options-check.js';
-import { sha1 } from './platform.js';
 import { type PreparedMessage, type PrepareOptions, prepareMessage } from './prepared.js';
-import type { PublishOptions, PubSubAdapter, RemoteMessage } from './pubsub-adapter.js';
-import { TopicRegistry } from './topics.js';
-import { type ConnectionSettings, type PublishData, WebSocket } from './websocket.js';
+import type { PublishOptions, PubSubAdapter } from './pubsub-adapter.js';
+import { topicsRelayedBy } from './pubsub-wiring.js';
+import { createHttpServer, listenForUpgrades } from './server-http.js';
+import { checkServerOptions, isWebSocket, SHUTDOWN_RULES } from './server-options-check.js';
+import type { ConnectionSettings } from './socket-glue.js';
+import type { TopicRegistry } from './topics.js';
+import { type AcceptedCallback, UpgradeAcceptor, type UpgradeTransport } from './upgrade-acceptance.js';
+import { type PublishData, WebSocket } from './websocket.js';
 
 export type { AddressInfo };
 
@@ -149,30 +133,12 @@ export interface WebSocketServerEvents<
   close: [];
 }
 
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
-export const DEFAULT_MAX_HEADER_COUNT = 100;
-
 export interface ShutdownOptions {
   /** The close code sent to every client. Default 1001 (going away). */
   code?: number;
   reason?: string;
   /** How long clients get to finish the closing handshake before they are terminated. Default closeTimeout. */
   timeoutMs?: number;
-}
-
-type Negotiated = ReturnType<typeof acceptDeflateOffer>;
-
-/** Why an upgrade is refused: the HTTP answer, and a stable code for wsClientError listeners. */
-export interface UpgradeRejection {
-  status: number;
-  message: string;
-  code: string;
-  headers?: HeaderInput;
-}
-
-function rejectionOf(error: HandshakeError): UpgradeRejection {
-  return { status: error.status ?? 400, message: error.message, code: error.code, headers: error.headers };
 }
 
 const RUNNING = 0;
@@ -194,14 +160,12 @@ export class WebSocketServer<
   private _removeListeners: (() => void) | null = null;
   private _state = RUNNING;
   private _shouldEmitClose = false;
-  /** Every open connection, tracked or not, for shutdown() and broadcast(). */
-  private readonly _connections = new Set<WebSocket>();
-  /** Connections and handshakes in progress, for maxConnections and maxConnectionsPerAddress. */
-  private readonly _counts = new ConnectionCounts();
-  /** allowedOrigins, serialized (RFC 6454); null when every origin is let in. */
-  private readonly _originAllowList: OriginAllowList | null;
+  /** Every open connection, tracked or not, for shutdown() and broadcast(), with its remote address. */
+  private readonly _connections = new Map<WebSocket, string>();
+  /** Checks, refuses or completes each upgrade, and counts connections under the caps. */
+  private readonly _acceptor: UpgradeAcceptor;
   /** Topic subscriptions of this server's connections. */
-  readonly _topicRegistry = new TopicRegistry<WebSocket>();
+  readonly _topicRegistry: TopicRegistry<WebSocket>;
 
   constructor(options?: WebSocketServerOptions<T, U>, callback?: () => void) {
     super();
@@ -212,70 +176,13 @@ export class WebSocketServer<
     }
     // Every option is checked before anything starts: a bad one throws here, not from a connection.
     checkServerOptions(settings);
-    this._originAllowList =
-      settings.allowedOrigins === undefined ? null : OriginAllowList.from(settings.allowedOrigins);
     this.options = settings;
     this.clients = (settings.clientTracking ? new Set() : undefined) as Set<InstanceType<T>>;
-
-    if (settings.port != null) {
-      const handshakeTimeout = settings.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-      const serverOptions = {
-        maxHeaderSize: settings.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
-        // A slow-loris request head is dropped (408) once handshakeTimeout has passed.
-        headersTimeout: handshakeTimeout,
-        requestTimeout: handshakeTimeout,
-        connectionsCheckingInterval: Math.max(10, Math.min(1000, handshakeTimeout / 4)),
-      };
-      const server = createServer(serverOptions, (_request, response) => {
-        const body = STATUS_CODES[426] as string;
-        // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to (and section 7.8: with Upgrade
-        // goes Connection: upgrade); close, since a client that did not upgrade has nothing more to ask.
-        response.writeHead(426, {
-          'Content-Length': body.length,
-          'Content-Type': 'text/plain',
-          Upgrade: 'websocket',
-          Connection: 'Upgrade, close',
-        });
-        response.end(body);
-      });
-      server.listen(settings.port, settings.host, settings.backlog, callback);
-      this._server = server;
-    } else if (settings.server) {
-      this._server = settings.server;
-    }
-
-    const pubsub = settings.pubsub;
-    if (pubsub !== undefined) {
-      this._topicRegistry.onTopicActive = (topic) => pubsub.subscribe(topic);
-      this._topicRegistry.onTopicIdle = (topic) => pubsub.unsubscribe(topic);
-      pubsub.attach((message) => this.deliverRemote(message));
-    }
-
-    const server = this._server;
-    if (server !== null) {
-      const onListening = () => this.emit('listening');
-      const onError = (error: Error) => this.emit('error', error);
-      // The request is of the HTTP server's IncomingMessage class, U.
-      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-        this.handleUpgrade(request as InstanceType<U>, socket, head, (ws, req) => this.emit('connection', ws, req));
-      };
-      server.on('listening', onListening);
-      server.on('error', onError);
-      server.on('upgrade', onUpgrade);
-      this._removeListeners = () => {
-        server.removeListener('listening', onListening);
-        server.removeListener('error', onError);
-        server.removeListener('upgrade', onUpgrade);
-      };
-      if (isHttp2Server(server)) {
-        const removeHttp1Listeners = this._removeListeners;
-        const detachHttp2 = attachToHttp2Server(this, server);
-        this._removeListeners = () => {
-          removeHttp1Listeners();
-          detachHttp2();
-        };
-      }
-    }
+    this._acceptor = new UpgradeAcceptor(this);
+    if (settings.port != null) this._server = createHttpServer(settings, callback);
+    else if (settings.server) this._server = settings.server;
+    this._topicRegistry = topicsRelayedBy(settings.pubsub);
+    if (this._server !== null) this._removeListeners = listenForUpgrades(this, this._server);
   }
 
   /** The bound address of the internal or attached server (a string for a pipe or socket file). */
@@ -328,99 +235,7 @@ export class WebSocketServer<
     head: Buffer,
     cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): void {
-    socket.on('error', destroyOnError);
-    const limited = this.limitProblem(request);
-    if (limited !== null) {
-      this.refuse(request, socket, limited);
-      return;
-    }
-    // Counted from now on, so that handshakes arriving while this one is checked see it.
-    const slot = this.reserveSlot(request, socket);
-    let verifying = false;
-    try {
-      verifying = this.checkUpgrade(request, socket, head, slot, cb);
-    } finally {
-      // Every way out but a connection (a refusal, an exception) frees the slot (release() does nothing
-      // once the connection has it); an asynchronous verifyClient holds it until it answers, times out,
-      // or the socket closes.
-      if (!verifying) slot.release();
-    }
-  }
-
-  /**
-   * The checks of section 4.2.1 and the application's, then the 101 or a refusal. Returns true while an
-   * asynchronous verifyClient decides (the handshake, and its slot, are still in progress).
-   */
-  private checkUpgrade(
-    request: InstanceType<U>,
-    socket: Duplex,
-    head: Buffer,
-    slot: Slot,
-    cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
-  ): boolean {
-    const validation = validateUpgradeRequest({
-      method: request.method ?? '',
-      httpVersion: request.httpVersion,
-      url: request.url ?? '',
-      // Node's request.headers keeps only the first Host; the raw pairs show a duplicate.
-      headers: HeaderFields.fromRawPairs(request.rawHeaders),
-    });
-    if (!validation.ok) {
-      this.refuse(request, socket, rejectionOf(validation.error));
-      return false;
-    }
-    const checked = validation.request;
-    if (!this.shouldHandle(request)) {
-      writeRefusal(socket, 400);
-      return false;
-    }
-    const deflateOptions = deflateOptionsOf(this.options.perMessageDeflate);
-    const deflate: Negotiated =
-      deflateOptions !== null && checked.extensions.length > 0
-        ? acceptDeflateOffer(deflateOptions, checked.extensions)
-        : null;
-    const verifyClient = this.options.verifyClient;
-    if (verifyClient) {
-      const info: VerifyClientInfo = {
-        // undefined without one, as in ws (see VerifyClientInfo); version 8 named it Sec-WebSocket-Origin.
-        origin: request.headers[checked.version === 8 ? 'sec-websocket-origin' : 'origin'] as string,
-        secure: Boolean((request.socket as { authorized?: boolean; encrypted?: boolean }).encrypted),
-        req: request,
-      };
-      if (verifyClient.length === 2) {
-        // An asynchronous verifyClient that never answers must not hold the socket (nor its slot) forever.
-        let timedOut = false;
-        const deadline = setTimeout(() => {
-          timedOut = true;
-          slot.release();
-          writeRefusal(socket, 408);
-        }, this.options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
-        deadline.unref();
-        (verifyClient as (info: VerifyClientInfo, callback: VerifyClientCallback) => void)(
-          info,
-          (verified, code, message, headers) => {
-            clearTimeout(deadline);
-            if (timedOut) return;
-            try {
-              if (!verified) {
-                writeRefusal(socket, code || 401, message, headers);
-                return;
-              }
-              this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, slot, cb);
-            } finally {
-              slot.release();
-            }
-          },
-        );
-        return true;
-      }
-      if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
-        writeRefusal(socket, 401);
-        return false;
-      }
-    }
-    this.completeUpgrade(checked.key, new Set(checked.protocols), deflate, request, socket, head, slot, cb);
-    return false;
+    this._acceptUpgrade(request, new Http1Upgrade(request, socket, head), cb as AcceptedCallback);
   }
 
   /**
@@ -434,65 +249,17 @@ export class WebSocketServer<
     rawHeaders: string[] | undefined,
     cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
   ): void {
-    handleHttp2Stream(this, stream, headers, rawHeaders, cb as (ws: WebSocket, request: IncomingMessage) => void);
+    handleHttp2Stream(this, stream, headers, rawHeaders, cb as AcceptedCallback);
   }
 
-  /** Whether new connections are accepted (close() not called). Internal: http2-server.ts reads it. */
+  /** Whether new connections are accepted (close() not called). Internal: upgrade-acceptance.ts reads it. */
   get _running(): boolean {
     return this._state === RUNNING;
   }
 
-  private completeUpgrade(
-    key: string,
-    protocols: Set<string>,
-    deflate: Negotiated,
-    request: InstanceType<U>,
-    socket: Duplex,
-    head: Buffer,
-    slot: Slot,
-    cb: (client: InstanceType<T>, request: InstanceType<U>) => void,
-  ): void {
-    // The client may have gone (sent FIN, or the socket closed and its slot was freed) while verifyClient ran.
-    if (!socket.readable || !socket.writable || !slot.reserved) {
-      socket.destroy();
-      return;
-    }
-    if ((socket as { [kUpgraded]?: boolean })[kUpgraded]) {
-      throw new Error(
-        'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration',
-      );
-    }
-    if (this._state > RUNNING) {
-      writeRefusal(socket, 503);
-      return;
-    }
-    // Constructed as ws does, with (null, undefined, the server's options).
-    const SocketClass: typeof WebSocket = this.options.WebSocket;
-    const ws = new SocketClass(null, undefined, this.options);
-    let protocol: string | undefined;
-    if (protocols.size > 0) {
-      const handleProtocols = this.options.handleProtocols;
-      const chosen = handleProtocols ? handleProtocols(protocols, request) : protocols.values().next().value;
-      if (chosen) protocol = chosen;
-    }
-    const headers = acceptResponseLines({ accept: computeAccept(key, sha1), protocol, extensions: deflate?.response });
-    ws._protocol = protocol ?? '';
-    ws._extensions = deflate?.response ?? '';
-    // Listeners may add headers (ws's 'headers' event).
-    this.emit('headers', headers, request);
-    socket.write(`${headers.join('\r\n')}\r\n\r\n`);
-    socket.removeListener('error', destroyOnError);
-    (socket as { [kUpgraded]?: boolean })[kUpgraded] = true;
-    ws.setSocket(
-      socket,
-      head,
-      this.options,
-      deflate === null
-        ? undefined
-        : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(this.options.perMessageDeflate) ?? {}),
-    );
-    this.track(ws, slot);
-    cb(ws as InstanceType<T>, request); // made of this.options.WebSocket, which is T
+  /** Accepts or refuses one upgrade that came over `transport`. Internal: for the transports. */
+  _acceptUpgrade(request: IncomingMessage, transport: UpgradeTransport, cb: AcceptedCallback): void {
+    this._acceptor.accept(request, transport, cb);
   }
 
   /**
@@ -511,15 +278,15 @@ export class WebSocketServer<
         resolve();
         return;
       }
-      for (const ws of connections) {
+      for (const ws of connections.keys()) {
         ws.once('close', () => {
           if (connections.size === 0) resolve();
         });
       }
     });
-    for (const ws of connections) ws.close(code, reason);
+    for (const ws of connections.keys()) ws.close(code, reason);
     const stragglers = setTimeout(() => {
-      for (const ws of connections) ws.terminate();
+      for (const ws of connections.keys()) ws.terminate();
     }, timeoutMs);
     stragglers.unref();
     const serverClosed = new Promise<void>((resolve) => this.close(() => resolve()));
@@ -540,7 +307,7 @@ export class WebSocketServer<
     const { compress = false, except } = options ?? {};
     checkOptions({ except }, { except: isWebSocket });
     let sent = 0;
-    for (const ws of this._connections) {
+    for (const ws of this._connections.keys()) {
       if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
       ws._sendPreparedForPublish(message, compress);
       sent++;
@@ -566,71 +333,24 @@ export class WebSocketServer<
     return this._topicRegistry.subscriberCount(topic);
   }
 
-  private deliverRemote(message: RemoteMessage): void {
-    const prepared = prepareMessage(message.data, { binary: message.binary, compress: message.compress });
-    this._topicRegistry.publish(message.topic, prepared, message.compress, null);
-  }
-
-  /** Why the connection limits refuse this request, or null. Internal: http2-server.ts uses it too. */
-  limitProblem(request: IncomingMessage): UpgradeRejection | null {
-    const {
-      maxConnections = 0,
-      maxConnectionsPerAddress = 0,
-      maxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
-    } = this.options;
-    if (maxHeaderCount > 0 && request.rawHeaders.length / 2 > maxHeaderCount) {
-      return { status: 431, message: `More than ${maxHeaderCount} header fields`, code: 'WS_ERR_TOO_MANY_HEADERS' };
-    }
-    // Both caps count connections open and handshakes in progress (connection-slots.ts).
-    if (maxConnections > 0 && this._counts.total >= maxConnections) {
-      return { status: 503, message: 'Too many connections', code: 'WS_ERR_TOO_MANY_CONNECTIONS' };
-    }
-    const address = remoteAddressOf(request);
-    if (maxConnectionsPerAddress > 0 && this._counts.from(address) >= maxConnectionsPerAddress) {
-      return { status: 429, message: 'Too many connections from this address', code: 'WS_ERR_TOO_MANY_CONNECTIONS' };
-    }
-    if (this._originAllowList !== null && !originsAdmitted(this._originAllowList, request.rawHeaders)) {
-      return { status: 403, message: 'Origin not allowed', code: 'WS_ERR_ORIGIN_NOT_ALLOWED' };
-    }
-    return null;
-  }
-
-  /**
-   * Takes a slot under the connection caps for a handshake that passed limitProblem; it is freed when the
-   * handshake ends without a connection, or when `transport` closes first. Internal: http2-server.ts uses it too.
-   */
-  reserveSlot(request: IncomingMessage, transport: Duplex): Slot {
-    return this._counts.reserve(remoteAddressOf(request), transport);
-  }
-
-  /** Counts a new connection, in the slot its handshake held, until it closes. Internal: http2-server.ts uses it too. */
-  track(ws: WebSocket, slot: Slot): void {
-    slot.handOver();
-    this._connections.add(ws);
+  /** Keeps a connection the acceptor just opened, until it closes. Internal: upgrade-acceptance.ts calls it. */
+  _track(ws: WebSocket, address: string): void {
+    this._connections.set(ws, address);
     (this.clients as Set<WebSocket> | undefined)?.add(ws);
-    ws._server = this;
-    ws._remoteAddress = slot.address;
   }
 
   /** Forgets a connection as it closes (called by the WebSocket just before its 'close' event). */
   _untrack(ws: WebSocket): void {
-    if (!this._connections.delete(ws)) return;
+    const address = this._connections.get(ws);
+    if (address === undefined) return;
+    this._connections.delete(ws);
     this._topicRegistry.unsubscribeAll(ws);
-    this._counts.remove(ws._remoteAddress);
+    this._acceptor.connectionClosed(address);
     const clients = this.clients as Set<WebSocket> | undefined;
     if (clients !== undefined) {
       clients.delete(ws);
       if (this._shouldEmitClose && clients.size === 0) process.nextTick(() => this.emitClose());
     }
-  }
-
-  private refuse(request: IncomingMessage, socket: Duplex, rejection: UpgradeRejection): void {
-    if (this.listenerCount('wsClientError') > 0) {
-      const error = Object.assign(new Error(rejection.message), { code: rejection.code });
-      this.emit('wsClientError', error, socket, request);
-      return;
-    }
-    writeRefusal(socket, rejection.status, rejection.message, rejection.headers);
   }
 
   private emitClose(): void {
@@ -639,78 +359,30 @@ export class WebSocketServer<
   }
 }
 
-/**
- * Whether every origin the request claims is allowed: the Origin field (RFC 6455 section 4.1 item 8,
- * HTTP/2's origin field alike) and Sec-WebSocket-Origin, the name drafts up to version 8 used (ws reads
- * it for version 8). Each is checked by itself when present, so neither can vouch for the other.
- */
-function originsAdmitted(allowList: OriginAllowList, rawHeaders: readonly string[]): boolean {
-  const fields = HeaderFields.fromRawPairs(rawHeaders);
-  return allowList.admits(fields.getAll('origin')) && allowList.admits(fields.getAll('sec-websocket-origin'));
-}
-
-export const SHUTDOWN_RULES: OptionRules<ShutdownOptions> = {
-  // A code a close frame may carry (RFC 6455 section 7.4); encodeClosePayload checks which.
-  code: isInteger(1000, 4999),
-  reason: isString,
-  timeoutMs: isMilliseconds({ allowZero: true }),
-};
-
-/** broadcast's and publish's `except`: one of the server's connections. */
-const isWebSocket = rule('a WebSocket', (value) => (value instanceof WebSocket ? null : 'type'));
+/** The names of the server's events. */
+type ServerEvent = keyof WebSocketServerEvents;
 
 // Per-event signatures of EventEmitter's listener methods (types only: the methods are EventEmitter's),
 // with the connection's class and the request's from the type parameters. Another event, or a listener
-// typed otherwise, falls through to the untyped signature, as with ws's types.
+// typed otherwise, falls through to the untyped signature, as with ws's types: each method's typed
+// signature comes before its untyped one, so it is tried first.
 export interface WebSocketServer<
   T extends typeof WebSocket = typeof WebSocket,
   U extends typeof IncomingMessage = typeof IncomingMessage,
 > {
-  on<E extends keyof WebSocketServerEvents>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  on<E extends ServerEvent>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  once<E extends ServerEvent>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  off<E extends ServerEvent>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  addListener<E extends ServerEvent>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  removeListener<E extends ServerEvent>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  // biome-ignore lint/suspicious/useAdjacentOverloadSignatures: the untyped fallbacks follow the typed signatures as a group; TypeScript tries a method's signatures in the order written, so each typed one still comes first
   on(event: string | symbol, listener: AnyListener<this>): this;
-  once<E extends keyof WebSocketServerEvents>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
   once(event: string | symbol, listener: AnyListener<this>): this;
-  off<E extends keyof WebSocketServerEvents>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
   off(event: string | symbol, listener: AnyListener<this>): this;
-  addListener<E extends keyof WebSocketServerEvents>(
-    event: E,
-    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
-  ): this;
   addListener(event: string | symbol, listener: AnyListener<this>): this;
-  removeListener<E extends keyof WebSocketServerEvents>(
-    event: E,
-    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
-  ): this;
   removeListener(event: string | symbol, listener: AnyListener<this>): this;
-  prependListener<E extends keyof WebSocketServerEvents>(
-    event: E,
-    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
-  ): this;
+  prependListener<E extends ServerEvent>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
+  prependOnceListener<E extends ServerEvent>(event: E, listener: Listener<this, WebSocketServerEvents<T, U>[E]>): this;
   prependListener(event: string | symbol, listener: AnyListener<this>): this;
-  prependOnceListener<E extends keyof WebSocketServerEvents>(
-    event: E,
-    listener: Listener<this, WebSocketServerEvents<T, U>[E]>,
-  ): this;
   prependOnceListener(event: string | symbol, listener: AnyListener<this>): this;
-}
-
-const kUpgraded = Symbol('wasmsocket upgraded');
-
-/** The client's address as the per-address cap counts it (an HTTP/2 request's socket is its session's). */
-function remoteAddressOf(request: IncomingMessage): string {
-  return request.socket?.remoteAddress ?? '';
-}
-
-function destroyOnError(this: Duplex): void {
-  this.destroy();
-}
-
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function writeRefusal(socket: Duplex, status: number, message?: string, headers?: HeaderInput): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  socket.once('finish', () => socket.destroy());
-  socket.end(refusalResponse({ status, message: message ?? STATUS_CODES[status], headers }));
 }

@@ -9,14 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer as WsPackageServer, WebSocket as WsPackageWebSocket } from 'ws';
 import { Http2SessionPool, PreparedMessage, RedisAdapter, WebSocket, WebSocketServer } from '../../src/index.ts';
 import { HTTP2_SESSION_POOL_RULES } from '../../src/node/http2-session-pool.ts';
-import { CLIENT_RULES, CONNECTION_RULES, SERVER_RULES } from '../../src/node/options-check.ts';
+import { CLIENT_RULES, CONNECTION_RULES } from '../../src/node/options-check.ts';
 import { PREPARE_RULES } from '../../src/node/prepared.ts';
 import { REDIS_ADAPTER_RULES } from '../../src/node/redis-adapter.ts';
+import { SERVER_RULES, SHUTDOWN_RULES } from '../../src/node/server-options-check.ts';
 import {
   WebSocket as NodeEntryWebSocket,
   WebSocketStream as NodeEntryWebSocketStream,
 } from '../../src/node/web-connector.ts';
-import { SHUTDOWN_RULES } from '../../src/node/websocket-server.ts';
 import { PER_MESSAGE_DEFLATE_RULES } from '../../src/protocol/permessage-deflate.ts';
 import { WEB_CLIENT_RULES } from '../../src/web/open-session.ts';
 import { WebSocket as WebWebSocket } from '../../src/web/websocket.ts';

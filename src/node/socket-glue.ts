@@ -1,0 +1,335 @@
+// The socket glue of a Node WebSocket: the one object per connection that stands between its transport
+// (a net or tls socket, or an HTTP/2 stream) and the sans-IO Connection, whose handler it is.
+//
+// - Reading: each 'data' chunk goes into the connection with the socket corked, so that every reply a
+//   handler writes while the chunk's messages are delivered leaves in one writev.
+// - Writing: the connection's frames go to the socket. Past the socket's high-water mark automatic pongs
+//   are held until 'drain' (Connection.holdPongs). Reading never stops for what waits to be written: the
+//   application's sends have send()'s result, 'drain' and maxBackpressure, and what the library writes
+//   by itself is bounded here. (Stopping reading instead deadlocks two endpoints that both have much to
+//   write.)
+// - Ending: the socket is ended once our close frame is written (RFC 6455 section 7.1.1), and dropped when
+//   the peer has not finished within closeTimeout; the heartbeat drops a peer that stopped answering.
+//
+// What changes the WebSocket's state (a message, the peer's close frame, a protocol error, the socket's
+// end, error and close) is reported to the WebSocket, which alone keeps its readyState.
+
+import type { Duplex } from 'node:stream';
+import type { ProtocolError } from '../codec/errors.js';
+import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import type { DeflateSettings } from '../protocol/deflate-codec.js';
+import type { RandomSource } from '../protocol/random.js';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { MessageStreamReceiver } from './message-stream.js';
+import { allocateBuffer, asBuffer, copyToBuffer, nodeRandom } from './platform.js';
+import type { SendCallback, WebSocket } from './websocket.js';
+
+/** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
+
+/** A WebSocket's readyState while it is open (WebSocket.OPEN). */
+const OPEN = 1;
+
+/** Options that shape a connection, from the server or the client constructor (ws's names). */
+export interface ConnectionSettings {
+  maxPayload?: number | undefined;
+  maxFragments?: number | undefined;
+  skipUTF8Validation?: boolean | undefined;
+  autoPong?: boolean | undefined;
+  allowSynchronousEvents?: boolean | undefined;
+  closeTimeout?: number | undefined;
+  /** Ping every intervalMs, terminate when no pong comes within timeoutMs (off by default). */
+  heartbeat?: HeartbeatOptions | undefined;
+  /**
+   * The most bytes that may wait to be written before a send is refused or the connection closed
+   * (backpressurePolicy); 0 (the default, as ws) for no limit.
+   */
+  maxBackpressure?: number | undefined;
+  /** 'close' (default): close with 1008 and fail the send; 'refuse': fail the send, keep the connection. */
+  backpressurePolicy?: 'close' | 'refuse' | undefined;
+  /**
+   * Emit every data message as 'message-stream' (stream: Readable, isBinary) as its bytes arrive,
+   * instead of 'message' once whole (message-stream.ts). maxPayload limits each streamed message.
+   */
+  streamMessages?: boolean | undefined;
+  /**
+   * ws's client option: fills the 4-byte Buffer it is given with a masking key. For tests and
+   * benchmarks that want known keys (a zero key leaves payloads readable on the wire); the default draws
+   * keys from crypto.randomFillSync, as RFC 6455 section 5.3 requires.
+   */
+  generateMask?: ((mask: Buffer) => void) | undefined;
+}
+
+/** The transport a WebSocket takes over, and how its connection runs. */
+export interface GlueSetup {
+  role: 'server' | 'client';
+  /** What arrived after the HTTP head (HTTP/1.1), read as if it came first on the socket. */
+  head: Buffer;
+  deflate: DeflateSettings | undefined;
+  /**
+   * How to drop the transport abruptly when destroy() is not the right way: an HTTP/2 stream is reset
+   * with CANCEL (RFC 8441 section 6), where destroy() would send NO_ERROR. Null: destroy the socket.
+   */
+  abortTransport: (() => void) | null;
+}
+
+export class SocketGlue implements ConnectionHandler {
+  readonly socket: Duplex;
+  readonly connection: Connection;
+  private readonly ws: WebSocket;
+  private readonly abortTransport: (() => void) | null;
+  private readonly closeTimeoutMs: number;
+  private closeTimer: NodeJS.Timeout | null = null;
+  /** Set when the socket should end as soon as frames waiting on compression are written. */
+  private endWhenFlushed = false;
+  /** Set once the socket closed and the connection was asked to finish what it had received. */
+  private closeSettled = false;
+  /** True while the socket is past its high-water mark and automatic pongs are held until 'drain'. */
+  private pongsHeld = false;
+  /** Bytes received from the peer, and bytes handed to the socket, so far: the heartbeat's sign of progress. */
+  private bytesReceived = 0;
+  private bytesWritten = 0;
+  private readonly heartbeat: Heartbeat | null;
+  /** With streamMessages: turns message parts into 'message-stream' Readables. */
+  private readonly messageStreams: MessageStreamReceiver | null;
+
+  constructor(ws: WebSocket, socket: Duplex, settings: ConnectionSettings, setup: GlueSetup) {
+    this.ws = ws;
+    this.socket = socket;
+    this.abortTransport = setup.abortTransport;
+    // The settings were checked when the server or client was built (options-check.ts).
+    this.closeTimeoutMs = settings.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.messageStreams = settings.streamMessages === true ? new MessageStreamReceiver(ws) : null;
+    this.connection = new Connection(
+      {
+        role: setup.role,
+        maxPayload: settings.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+        maxFragments: settings.maxFragments ?? 0,
+        validateUtf8: !settings.skipUTF8Validation,
+        autoPong: settings.autoPong ?? true,
+        random: settings.generateMask == null ? nodeRandom : randomFromGenerateMask(settings.generateMask),
+        allocate: allocateBuffer,
+        copyBytes: copyToBuffer,
+        deflate: setup.deflate,
+        streamMessages: settings.streamMessages === true,
+      },
+      this,
+    );
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    // Bytes that came with the HTTP head are read like any others, after this call returns: the caller
+    // emits 'open' (or 'connection') first, so no message event comes before it.
+    if (setup.head.length > 0) socket.unshift(setup.head);
+    // Listeners shared by every connection find theirs through the socket: no closures per connection.
+    (socket as GluedSocket)[kGlue] = this;
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
+    socket.on('drain', socketOnDrain);
+    const heartbeat = settings.heartbeat;
+    this.heartbeat =
+      heartbeat === undefined
+        ? null
+        : new Heartbeat(
+            heartbeat,
+            () => {
+              if (ws.readyState === OPEN) ws.ping();
+            },
+            () => ws.terminate(),
+            () => ({ received: this.bytesReceived, written: this.bytesWritten, waiting: socket.writableLength }),
+          );
+  }
+
+  /**
+   * Bytes in line before a frame written now: in the socket, and waiting for compression (or behind it).
+   * With permessage-deflate a message reaches the socket only after zlib, so the socket alone would show
+   * nothing yet.
+   */
+  get aheadBytes(): number {
+    return this.socket.writableLength + this.connection.queuedBytes;
+  }
+
+  /** What send() returns: true while what waits in the socket stays below its high-water mark. */
+  get belowHighWaterMark(): boolean {
+    return this.socket.writableLength < this.socket.writableHighWaterMark;
+  }
+
+  /** Ends our side of the TCP connection once every queued frame (the close frame last) is written. */
+  endWhenWritten(): void {
+    if (this.connection.sendPending) this.endWhenFlushed = true;
+    else this.socket.end();
+  }
+
+  /** Gives the peer closeTimeout to finish the closing handshake, then drops the transport. */
+  startCloseTimer(): void {
+    if (this.closeTimer !== null) return;
+    this.closeTimer = setTimeout(() => this.abort(), this.closeTimeoutMs);
+    this.closeTimer.unref?.();
+  }
+
+  /** Drops the transport without a closing handshake. */
+  abort(): void {
+    if (this.abortTransport !== null) this.abortTransport();
+    else this.socket.destroy();
+  }
+
+  // ConnectionHandler: what the connection asks of its transport and reports.
+
+  write(chunks: Uint8Array[], done?: unknown): void {
+    const socket = this.socket;
+    const cb = done as SendCallback | undefined;
+    if (chunks.length === 1) {
+      socket.write(chunks[0], cb);
+      this.bytesWritten += chunks[0].length;
+    } else {
+      socket.cork();
+      for (let i = 0; i < chunks.length - 1; i++) {
+        socket.write(chunks[i]);
+        this.bytesWritten += chunks[i].length;
+      }
+      socket.write(chunks[chunks.length - 1], cb);
+      this.bytesWritten += chunks[chunks.length - 1].length;
+      socket.uncork();
+    }
+    if (this.endWhenFlushed && !this.connection.sendPending) socket.end();
+    // Past the high-water mark 'drain' is due: until then only the latest ping gets a pong.
+    if (!this.pongsHeld && socket.writableNeedDrain) {
+      this.pongsHeld = true;
+      this.connection.holdPongs();
+    }
+  }
+
+  discarded(done: unknown): void {
+    // ws's words for the same case: a send still being compressed when the connection went away. Called
+    // now, while readyState is CLOSING (as ws does); a callback that throws must not stop the close.
+    if (typeof done !== 'function') return;
+    try {
+      (done as SendCallback)(new Error('The socket was closed while data was being compressed'));
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  message(data: Uint8Array, isBinary: boolean): void {
+    this.ws._onMessage(data, isBinary);
+  }
+
+  messagePart(data: Uint8Array, isBinary: boolean, first: boolean, last: boolean): void {
+    this.messageStreams?.part(data, isBinary, first, last);
+  }
+
+  ping(data: Uint8Array): void {
+    this.ws.emit('ping', asBuffer(data));
+  }
+
+  pong(data: Uint8Array): void {
+    this.heartbeat?.pong();
+    this.ws.emit('pong', asBuffer(data));
+  }
+
+  closed(code: number, reason: string): void {
+    this.ws._onCloseFrame(code, reason);
+    // Our close frame (sent before, or the echo just written) is queued: end after it.
+    this.endWhenWritten();
+    this.startCloseTimer();
+  }
+
+  failed(error: ProtocolError): void {
+    this.ws._onClosing();
+    // The close frame with the error's code is written; keep draining input so the peer's close can
+    // arrive, end our side, and give the peer closeTimeout to finish.
+    this.socket.end();
+    this.startCloseTimer();
+    // The peer hears error.closeCode; locally the close code stays 1006 (no close frame is read after a
+    // failure: RFC 6455 section 7.1.5, and what ws reports). The error carries the reason.
+    this.ws._emitError(error);
+  }
+
+  // The socket's events (through the shared listeners below).
+
+  onData(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    const socket = this.socket;
+    // Replies written while this chunk's messages are delivered leave together.
+    socket.cork();
+    try {
+      this.connection.receive(chunk);
+    } finally {
+      socket.uncork();
+    }
+  }
+
+  onEnd(): void {
+    this.ws._onClosing();
+    this.socket.end();
+  }
+
+  onError(): void {
+    // ws reports no 'error' for a dropped socket: 'close' follows with 1006.
+    this.ws._onClosing();
+    this.abort();
+  }
+
+  onDrain(): void {
+    if (this.pongsHeld) {
+      this.pongsHeld = false;
+      this.connection.releasePongs();
+    }
+    this.ws.emit('drain');
+  }
+
+  onClose(): void {
+    // A message still inflating (sent with the close frame, just before FIN) is delivered first, and the
+    // peer's close frame queued behind it read, before 'close' is reported.
+    if (!this.closeSettled) {
+      this.closeSettled = true;
+      this.connection.whenReceiveSettled(() => this.onClose());
+      return;
+    }
+    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+    this.heartbeat?.stop();
+    this.connection.terminate();
+    this.messageStreams?.end(new Error('The connection closed before the message ended'));
+    this.socket.removeListener('data', socketOnData);
+    this.socket.removeListener('end', socketOnEnd);
+    this.ws._onTransportClosed();
+  }
+}
+
+const kGlue = Symbol('wasmsocket socket glue');
+type GluedSocket = Duplex & { [kGlue]?: SocketGlue };
+
+function socketOnData(this: GluedSocket, chunk: Buffer): void {
+  this[kGlue]?.onData(chunk);
+}
+
+function socketOnEnd(this: GluedSocket): void {
+  this[kGlue]?.onEnd();
+}
+
+function socketOnClose(this: GluedSocket): void {
+  this[kGlue]?.onClose();
+}
+
+function socketOnError(this: GluedSocket): void {
+  this[kGlue]?.onError();
+}
+
+function socketOnDrain(this: GluedSocket): void {
+  this[kGlue]?.onDrain();
+}
+
+/** The masking-key source for a ws-style generateMask: each 4 bytes of the pool come from one call. */
+function randomFromGenerateMask(generateMask: (mask: Buffer) => void): RandomSource {
+  const mask = Buffer.alloc(4);
+  return (target) => {
+    for (let offset = 0; offset < target.length; offset += 4) {
+      generateMask(mask);
+      target.set(mask.subarray(0, Math.min(4, target.length - offset)), offset);
+    }
+  };
+}
