@@ -78,24 +78,25 @@ export class WebSocket extends EventEmitter {
   // ws's statics, and every other value of the package entry, assigned in src/index.ts (declared here for
   // TypeScript users of WebSocket.Server, and of require('wasmsocket').RedisAdapter and the like).
   declare static WebSocket: typeof WebSocket;
-  declare static WebSocketServer: typeof import('./websocket-server.js').WebSocketServer;
-  declare static Server: typeof import('./websocket-server.js').WebSocketServer;
+  declare static WebSocketServer: typeof server.WebSocketServer;
+  declare static Server: typeof server.WebSocketServer;
   declare static createWebSocketStream: typeof import('./stream.js').createWebSocketStream;
-  declare static CloseEvent: typeof import('./event-target.js').CloseEvent;
-  declare static ErrorEvent: typeof import('./event-target.js').ErrorEvent;
-  declare static MessageEvent: typeof import('./event-target.js').MessageEvent;
+  declare static CloseEvent: typeof events.CloseEvent;
+  declare static ErrorEvent: typeof events.ErrorEvent;
+  declare static MessageEvent: typeof events.MessageEvent;
   declare static isWebSocketStream: typeof import('./http2-server.js').isWebSocketStream;
-  declare static Http2SessionPool: typeof import('./http2-session-pool.js').Http2SessionPool;
-  declare static defaultHttp2SessionPool: typeof import('./http2-session-pool.js').defaultHttp2SessionPool;
-  declare static PreparedMessage: typeof import('./prepared.js').PreparedMessage;
-  declare static RedisAdapter: typeof import('./redis-adapter.js').RedisAdapter;
-  declare static ReconnectingWebSocket: typeof import('./reconnecting-websocket.js').ReconnectingWebSocket;
+  declare static Http2SessionPool: typeof http2Pool.Http2SessionPool;
+  declare static defaultHttp2SessionPool: typeof http2Pool.defaultHttp2SessionPool;
+  declare static PreparedMessage: typeof prepared.PreparedMessage;
+  declare static RedisAdapter: typeof redis.RedisAdapter;
+  declare static ReconnectingWebSocket: typeof reconnecting.ReconnectingWebSocket;
 
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  // The instance constants live on the prototype (below), not on every connection.
+  // The ready-state constants are defined once, below, on the class and on its prototype (not on every
+  // connection): read-only and enumerable, as ws defines them.
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSING: 2;
+  declare static readonly CLOSED: 3;
   declare readonly CONNECTING: 0;
   declare readonly OPEN: 1;
   declare readonly CLOSING: 2;
