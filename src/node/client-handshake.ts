@@ -9,12 +9,23 @@ import { type RequestOptions as HttpsRequestOptions, request as httpsRequest } f
 import { isIP, connect as netConnect, type createConnection as netCreateConnection } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
+import { basicAuthorization, credentialsOf } from '../protocol/basic-authorization.js';
 import { validateUpgradeResponse } from '../protocol/handshake-client.js';
+import { unexpectedResponseError } from '../protocol/handshake-error.js';
 import { computeAccept, generateKey } from '../protocol/handshake-key.js';
+import { checkedProtocolOffer } from '../protocol/handshake-negotiation.js';
 import { HeaderFields } from '../protocol/header-fields.js';
-import { isToken } from '../protocol/header-tokens.js';
 import { deflateOffers } from '../protocol/permessage-deflate.js';
-import { deflateOfferListOf, negotiatedDeflate, type PerMessageDeflateOptions } from './deflate-setup.js';
+import {
+  checkWebSocketUrl,
+  defaultPortOf,
+  hostnameOf,
+  isSecureUrl,
+  isUnixSocketUrl,
+  requestTargetOf,
+  unixSocketTargetOf,
+} from '../protocol/websocket-url.js';
+import { clientDeflateSettings, deflateOfferListOf, type PerMessageDeflateOptions } from './deflate-setup.js';
 import { startHttp2Client, wantsHttp2 } from './http2-client.js';
 import type { Http2SessionPool } from './http2-session-pool.js';
 import { checkClientOptions } from './options-check.js';
@@ -101,54 +112,36 @@ export function startClient(
     ...options,
   };
 
-  let url: URL;
-  try {
-    url = address instanceof URL ? new URL(address.href) : new URL(address);
-  } catch {
-    throw new SyntaxError(`Invalid URL: ${String(address)}`);
-  }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  const checkedUrl = checkWebSocketUrl(address, { unixSocket: true });
+  if (checkedUrl.url === null) throw new SyntaxError(checkedUrl.fault.message);
   let inFlight: ClientRequest | null = null;
   let settled = false;
   // close() or terminate() before 'open', the handshake timeout and an unexpected response abandon the
   // attempt. Over HTTP/2 (below) that attempt installs its own.
-  const abort = (reason: string) => {
+  const abort = (error: Error) => {
     if (settled) return;
     settled = true;
     inFlight?.destroy();
     // After a complete non-101 answer the socket is no longer the request's to destroy: drop it too, or
     // a kept-alive connection stays open.
     inFlight?.socket?.destroy();
-    websocket._failBeforeOpen(new Error(reason));
+    websocket._failBeforeOpen(error);
   };
-  websocket._beginHandshake(url.href, abort);
-
-  const isSecure = url.protocol === 'wss:';
-  const isIpc = url.protocol === 'ws+unix:';
-  let invalid: string | null = null;
-  if (url.protocol !== 'ws:' && !isSecure && !isIpc) {
-    invalid = 'The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"';
-  } else if (isIpc && !url.pathname) {
-    invalid = "The URL's pathname is empty";
-  } else if (url.hash) {
-    invalid = 'The URL contains a fragment identifier';
-  }
-  if (invalid !== null) {
-    const error = new SyntaxError(invalid);
+  // As ws does, a URL that parses is websocket.url even when it is refused: after a redirect to a bad
+  // URL, the 'error' that follows comes with it.
+  websocket._beginHandshake(checkedUrl.url.href, (reason) => abort(new Error(reason)));
+  if (!checkedUrl.ok) {
+    const error = new SyntaxError(checkedUrl.fault.message);
     if (state.redirects === 0) throw error;
     websocket._failBeforeOpen(error);
     return;
   }
+  const url = checkedUrl.url;
+  const isSecure = isSecureUrl(url);
+  const isIpc = isUnixSocketUrl(url);
 
   const protocolList = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
-  const offered = new Set<string>();
-  for (const protocol of protocolList) {
-    if (typeof protocol !== 'string' || !isToken(protocol) || offered.has(protocol)) {
-      throw new SyntaxError('An invalid or duplicated subprotocol was specified');
-    }
-    offered.add(protocol);
-  }
+  const offered = new Set<string>(checkedProtocolOffer(protocolList));
 
   if (!isIpc && wantsHttp2(settings)) {
     startHttp2Client(websocket, url, [...offered], settings, (createConnection) =>
@@ -183,25 +176,20 @@ export function startClient(
     ...(settings as Omit<ClientOptions, 'createConnection'>),
     method: 'GET',
     headers,
-    host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-    port: url.port || (isSecure ? 443 : 80),
-    path: url.pathname + url.search,
+    host: hostnameOf(url),
+    port: url.port || defaultPortOf(url),
+    path: requestTargetOf(url),
     timeout: settings.handshakeTimeout,
-    defaultPort: isSecure ? 443 : 80,
+    defaultPort: defaultPortOf(url),
   };
   delete (requestOptions as { hostname?: string }).hostname;
   if (!settings.createConnection && !settings.agent) {
     requestOptions.createConnection = (isSecure ? tlsConnectFor : netConnect) as never;
   }
-  if (url.username || url.password) {
-    requestOptions.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  }
-  if (isIpc) {
-    const path = requestOptions.path as string;
-    const colon = path.indexOf(':');
-    requestOptions.socketPath = colon === -1 ? path : path.slice(0, colon);
-    requestOptions.path = colon === -1 ? '' : path.slice(colon + 1);
-  }
+  // node:http writes Authorization from `auth` (the URL's credentials, or the caller's auth option).
+  const credentials = credentialsOf(url);
+  if (credentials !== null) requestOptions.auth = credentials;
+  if (isIpc) Object.assign(requestOptions, unixSocketTargetOf(url));
 
   if (settings.followRedirects) {
     const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
@@ -210,7 +198,7 @@ export function startClient(
       state.originalSecure = isSecure;
       state.originalHost = isIpc ? (requestOptions.socketPath as string) : url.host;
       if (requestOptions.auth && !hasAuthorization) {
-        state.firstAuthorization = `Basic ${Buffer.from(requestOptions.auth).toString('base64')}`;
+        state.firstAuthorization = basicAuthorization(requestOptions.auth);
       }
     } else if (state.firstAuthorization !== null && !hasAuthorization) {
       // The credentials of the URL the user gave follow same-host redirects (a Location's own
@@ -236,7 +224,7 @@ export function startClient(
   inFlight = request;
   if (state.redirects > 0) websocket.emit('redirect', websocket.url, request);
 
-  if (settings.handshakeTimeout) request.on('timeout', () => abort('Opening handshake has timed out'));
+  if (settings.handshakeTimeout) request.on('timeout', () => abort(new Error('Opening handshake has timed out')));
   request.on('error', (error) => {
     if (settled) return;
     settled = true;
@@ -263,7 +251,7 @@ export function startClient(
       startClient(websocket, next, protocols, options);
       return;
     }
-    if (!websocket.emit('unexpected-response', request, response)) abort(`Unexpected server response: ${status}`);
+    if (!websocket.emit('unexpected-response', request, response)) abort(unexpectedResponseError(status));
   });
   request.on('upgrade', (response: IncomingMessage, socket: Duplex, head: Buffer) => {
     websocket.emit('upgrade', response);
@@ -271,23 +259,14 @@ export function startClient(
     settled = true;
     const checked = validateUpgradeResponse(
       { status: response.statusCode ?? 0, headers: HeaderFields.fromRawPairs(response.rawHeaders) },
-      {
-        accept: computeAccept(key, sha1),
-        protocols: [...offered],
-        extensions: deflateOffered === null ? [] : ['permessage-deflate'],
-      },
+      { accept: computeAccept(key, sha1), protocols: [...offered], deflate: deflateOffered },
     );
     if (!checked.ok) {
       socket.destroy();
       websocket._failBeforeOpen(checked.error);
       return;
     }
-    const negotiated = negotiatedDeflate(checked.extensions, deflateOffered);
-    if (typeof negotiated === 'string') {
-      socket.destroy();
-      websocket._failBeforeOpen(new Error(negotiated));
-      return;
-    }
+    const negotiated = clientDeflateSettings(checked.deflate, deflateOffered);
     websocket._adopt(socket, head, settings, {
       protocol: checked.protocol,
       extensions: negotiated === undefined ? '' : (response.headers['sec-websocket-extensions'] as string),

@@ -3,11 +3,10 @@
 
 import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
-import type { ParsedExtension } from '../protocol/header-tokens.js';
-import {
-  acceptDeflateResponseToOffers,
-  type DeflateAgreement,
-  type PerMessageDeflateOptions as ProtocolDeflateOptions,
+import type {
+  AcceptedDeflateOffer,
+  DeflateAgreement,
+  PerMessageDeflateOptions as ProtocolDeflateOptions,
 } from '../protocol/permessage-deflate.js';
 import { DedicatedZlibCodec, SharedZlibCodec } from './zlib-codec.js';
 
@@ -128,16 +127,13 @@ function checkZlibOptionsOf(value: PerMessageDeflateOptions, prefix: string): vo
 }
 
 /**
- * The deflate settings the server's accepted extensions agree to (configured by the offer the answer
- * fits), undefined for none, or why they cannot.
+ * The client's deflate settings for the offer the server's answer accepted (checkAnswer in
+ * protocol/handshake-negotiation.ts checked the answer against `offers`); undefined when it accepted none.
  */
-export function negotiatedDeflate(
-  extensions: ParsedExtension[],
+export function clientDeflateSettings(
+  accepted: AcceptedDeflateOffer | undefined,
   offers: readonly PerMessageDeflateOptions[] | null,
-): DeflateSettings | undefined | string {
-  if (extensions.length === 0) return undefined;
-  if (offers === null) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
-  const accepted = acceptDeflateResponseToOffers(offers, extensions);
-  if (typeof accepted === 'string') return accepted;
+): DeflateSettings | undefined {
+  if (accepted === undefined || offers === null) return undefined;
   return deflateSettings(accepted.agreement, 'client', offers[accepted.offer]);
 }

@@ -7,11 +7,12 @@
 
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { connectRequestFields, PseudoHeader, validateConnectResponse } from '../protocol/handshake-extended-connect.js';
+import { PseudoHeader } from '../protocol/handshake-extended-connect.js';
+import { connectRequestFields, validateConnectResponse } from '../protocol/handshake-extended-connect-client.js';
 import { HeaderFields } from '../protocol/header-fields.js';
-import { deflateOffers, PERMESSAGE_DEFLATE } from '../protocol/permessage-deflate.js';
+import { deflateOffers } from '../protocol/permessage-deflate.js';
 import type { ClientOptions } from './client-handshake.js';
-import { deflateOfferListOf, negotiatedDeflate } from './deflate-setup.js';
+import { clientDeflateSettings, deflateOfferListOf } from './deflate-setup.js';
 import { defaultHttp2SessionPool, Http2SessionPool, type SessionLease } from './http2-session-pool.js';
 import { addFields, rawPairsOf, resetStream } from './http2-stream.js';
 import type { WebSocket } from './websocket.js';
@@ -53,7 +54,7 @@ export function startHttp2Client(
     extensions: deflateOffered === null ? undefined : deflateOffers(deflateOffered),
     // As over HTTP/1.1 (and ws): an empty or null origin sends no Origin field.
     origin: settings.origin || undefined,
-    headers: requestHeaders(url, settings),
+    headers: requestHeaders(settings),
   });
   let settled = false;
   let stream: ClientHttp2Stream | null = null;
@@ -111,17 +112,13 @@ export function startHttp2Client(
       const rawHeaders = rawPairsOf(fieldsOnly);
       const checked = validateConnectResponse(status, HeaderFields.fromRawPairs(rawHeaders), {
         protocols: offered,
-        extensions: deflateOffered === null ? [] : [PERMESSAGE_DEFLATE],
+        deflate: deflateOffered,
       });
       if (!checked.ok) {
         fail(checked.error);
         return;
       }
-      const negotiated = negotiatedDeflate(checked.extensions, deflateOffered);
-      if (typeof negotiated === 'string') {
-        fail(new Error(negotiated));
-        return;
-      }
+      const negotiated = clientDeflateSettings(checked.deflate, deflateOffered);
       settled = true;
       if (timer !== null) clearTimeout(timer);
       opened.removeListener('error', onStreamError);
@@ -145,17 +142,15 @@ export function startHttp2Client(
   pool.lease(url, settings as Readonly<Record<string, unknown>>).then(onLease, (error: Error) => fail(error));
 }
 
-/** The caller's headers plus Authorization from the URL's credentials (as the HTTP/1.1 client sends it). */
-function requestHeaders(url: URL, settings: ClientOptions): Record<string, string | string[]> {
+/**
+ * The caller's headers, each value as text as node:http would send it over HTTP/1.1 (connectRequestFields
+ * adds Authorization from the URL's credentials).
+ */
+function requestHeaders(settings: ClientOptions): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(settings.headers ?? {})) {
     if (value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.map(String) : String(value);
-  }
-  const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
-  if (!hasAuthorization && (url.username || url.password)) {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
   return headers;
 }

@@ -28,14 +28,12 @@ import {
   type OutgoingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
+import { CONNECT_SUCCESS_STATUS, http2FieldsOf, PseudoHeader } from '../protocol/handshake-extended-connect.js';
 import {
-  CONNECT_SUCCESS_STATUS,
   connectResponseFields,
-  http2FieldsOf,
   isWebSocketConnect,
-  PseudoHeader,
   validateConnectRequest,
-} from '../protocol/handshake-extended-connect.js';
+} from '../protocol/handshake-extended-connect-server.js';
 import { computeAccept } from '../protocol/handshake-key.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import type { HeaderInput } from '../protocol/http-head-writer.js';

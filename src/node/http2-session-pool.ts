@@ -14,6 +14,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { checkOptions, isMilliseconds, type OptionRules } from '../protocol/option-checks.js';
+import { hostnameOf, isSecureUrl, portOf } from '../protocol/websocket-url.js';
 
 /** RFC 7301 protocol IDs offered in the TLS handshake, most preferred first. */
 const ALPN_HTTP2 = 'h2';
@@ -224,9 +225,9 @@ export class Http2SessionPool {
   private open(key: string, url: URL, options: Readonly<Record<string, unknown>>): PooledSession {
     const entry = new PooledSession(key);
     const connection = connectionOptions(options);
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const secure = url.protocol === 'wss:';
-    const port = Number(url.port || (secure ? 443 : 80));
+    const host = hostnameOf(url);
+    const secure = isSecureUrl(url);
+    const port = portOf(url);
     const authority = `${secure ? 'https' : 'http'}://${url.host}`;
     entry.ready = new Promise<Outcome>((resolve) => {
       const settle = (outcome: Outcome) => {

@@ -6,13 +6,14 @@
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { hostnameOf, isSecureUrl, portOf } from '../protocol/websocket-url.js';
 import type { WebClientOptions } from '../web/open-session.js';
 import {
   ReconnectingWebSocket as BaseReconnectingWebSocket,
   type ReconnectingWebSocketOptions,
 } from '../web/reconnecting-websocket.js';
 import { installRuntimeConnector, withDefaultConnector } from '../web/runtime-connector.js';
-import { type Connector, hostnameOf, portOf, type SocketStreams } from '../web/socket-streams.js';
+import type { Connector, SocketStreams } from '../web/socket-streams.js';
 import { WebSocket as BaseWebSocket } from '../web/websocket.js';
 import { WebSocketStream as BaseWebSocketStream, type WebSocketStreamOptions } from '../web/websocket-stream.js';
 
@@ -102,7 +103,7 @@ export function createNodeConnector(options: NodeConnectorOptions = {}): Connect
       signal?.throwIfAborted();
       const host = hostnameOf(url);
       const port = portOf(url);
-      const secure = url.protocol === 'wss:';
+      const secure = isSecureUrl(url);
       const socket = secure
         ? tlsConnect({ servername: isIP(host) ? undefined : host, ...tlsOptions, host, port })
         : netConnect({ host, port });

@@ -3,19 +3,15 @@
 // a ws user sees as 'error' events, plus the Connection check that section 4.1 requires and ws leaves
 // to Node's HTTP parser.
 
-import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
+import { basicAuthorizationOf } from './basic-authorization.js';
+import { HandshakeError, HandshakeErrorCode, unexpectedResponseError } from './handshake-error.js';
 import { isValidKey, WEBSOCKET_VERSION } from './handshake-key.js';
+import { type AnswerCheck, checkAnswer, checkedProtocolOffer, type HandshakeOffer } from './handshake-negotiation.js';
 import type { HeaderFields } from './header-fields.js';
-import {
-  HeaderSyntaxError,
-  isToken,
-  type ParsedExtension,
-  parseExtensionList,
-  parseUpgradeList,
-  tokenListIncludes,
-} from './header-tokens.js';
+import { HeaderSyntaxError, parseUpgradeList, tokenListIncludes } from './header-tokens.js';
 import { assertFieldValue, fieldLines, formatHead, type HeaderInput, headerPairs } from './http-head-writer.js';
 import { HttpStatus } from './http-status.js';
+import { requestTargetOf, webSocketUrl } from './websocket-url.js';
 
 export interface UpgradeRequestOptions {
   /** ws:, wss:, http: or https: (the last two as ws does: the same as ws: and wss:). */
@@ -38,53 +34,6 @@ export interface UpgradeRequestOptions {
 
 const HANDSHAKE_OWNED = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version']);
 
-/** The URL as a WHATWG URL with a WebSocket scheme; SyntaxError (ws's messages) when it cannot be one. */
-function websocketUrl(input: string | URL): URL {
-  let url: URL;
-  try {
-    url = new URL(input instanceof URL ? input.href : input);
-  } catch {
-    throw new SyntaxError(`Invalid URL: ${String(input)}`);
-  }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  else if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:" or "https:"');
-  }
-  if (url.hash !== '') throw new SyntaxError('The URL contains a fragment identifier');
-  return url;
-}
-
-/** Checks the subprotocols to offer, as ws does (SyntaxError with ws's message). */
-function checkedProtocols(protocols: readonly string[] | undefined): string[] {
-  const checked: string[] = [];
-  const seen = new Set<string>();
-  for (const protocol of protocols ?? []) {
-    if (typeof protocol !== 'string' || !isToken(protocol) || seen.has(protocol)) {
-      throw new SyntaxError('An invalid or duplicated subprotocol was specified');
-    }
-    seen.add(protocol);
-    checked.push(protocol);
-  }
-  return checked;
-}
-
-function decodeUserInfo(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/** "Basic " + base64 of "user:password" in UTF-8 (RFC 7617), from the URL's credentials. */
-function basicAuthorization(url: URL): string {
-  const bytes = new TextEncoder().encode(`${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
-  return `Basic ${btoa(binary)}`;
-}
-
 /**
  * The upgrade request as lines without CRLFs, request line first: Host (with the port when it is not
  * the scheme's default, an IPv6 address in brackets, as the URL's host), Upgrade, Connection,
@@ -93,11 +42,11 @@ function basicAuthorization(url: URL): string {
  * list (as ws does), TypeError for a bad key or a header value with CR, LF, NUL or another control.
  */
 export function upgradeRequestLines(options: UpgradeRequestOptions): string[] {
-  const url = websocketUrl(options.url);
+  const url = webSocketUrl(options.url);
   if (typeof options.key !== 'string' || !isValidKey(options.key)) {
     throw new TypeError('The key must be the base64 of 16 bytes (generateKey)');
   }
-  const protocols = checkedProtocols(options.protocols);
+  const protocols = checkedProtocolOffer(options.protocols);
   const own: Array<[string, string]> = [
     ['Host', url.host],
     ['Upgrade', 'websocket'],
@@ -112,9 +61,8 @@ export function upgradeRequestLines(options: UpgradeRequestOptions): string[] {
   }
   const extra = headerPairs(options.headers);
   const given = new Set(extra.map(([name]) => name.toLowerCase()));
-  if ((url.username !== '' || url.password !== '') && !given.has('authorization')) {
-    own.push(['Authorization', basicAuthorization(url)]);
-  }
+  const authorization = basicAuthorizationOf(url);
+  if (authorization !== null && !given.has('authorization')) own.push(['Authorization', authorization]);
   const ownNames = new Set(own.map(([name]) => name.toLowerCase()));
   const fields: Array<[string, string]> = [];
   let hostReplaced = false;
@@ -136,7 +84,7 @@ export function upgradeRequestLines(options: UpgradeRequestOptions): string[] {
     if (lower !== 'authorization' && ownNames.has(lower)) continue;
     fields.push([name, value]);
   }
-  return [`GET ${url.pathname}${url.search} HTTP/1.1`, ...fieldLines(fields)];
+  return [`GET ${requestTargetOf(url)} HTTP/1.1`, ...fieldLines(fields)];
 }
 
 /** The upgrade request head, CRLF CRLF included (encodeHead gives its bytes). */
@@ -145,13 +93,9 @@ export function upgradeRequestHead(options: UpgradeRequestOptions): string {
 }
 
 /** What the client offered, to check the answer against. */
-export interface UpgradeExpectation {
+export interface UpgradeExpectation extends HandshakeOffer {
   /** The Sec-WebSocket-Accept the server must send: computeAccept(key, sha1) or computeAcceptAsync. */
   accept: string;
-  /** The subprotocols offered (empty when none). */
-  protocols: readonly string[];
-  /** The names of the extensions offered (empty when none). */
-  extensions: readonly string[];
 }
 
 /** The server's answer: status and header fields (a parsed ResponseHead, or built from Node's response). */
@@ -160,26 +104,18 @@ export interface UpgradeResponse {
   headers: HeaderFields;
 }
 
-export type UpgradeResponseValidation =
-  | {
-      readonly ok: true;
-      /** The subprotocol the server chose, or '' when none was offered. */
-      readonly protocol: string;
-      /** The extensions the server accepted, in its order, each among those offered and named once. */
-      readonly extensions: ParsedExtension[];
-    }
-  | { readonly ok: false; readonly error: HandshakeError };
+export type UpgradeResponseValidation = AnswerCheck;
 
-function fail(message: string, code: HandshakeErrorCode, responseStatus?: number, cause?: unknown) {
-  return { ok: false, error: new HandshakeError(message, code, { responseStatus, cause }) } as const;
+function fail(message: string, code: HandshakeErrorCode): UpgradeResponseValidation {
+  return { ok: false, error: new HandshakeError(message, code) };
 }
 
 /**
  * Checks the server's answer (section 4.1, the client's checks of the response, in ws's order).
  * Any status but 101 is UNEXPECTED_RESPONSE with `responseStatus` set: a transport that has a listener
- * for ws's 'unexpected-response' hands the response to it instead of failing. If subprotocols were
- * offered the server must choose one of them: ws 8 fails with 'Server sent no subprotocol' otherwise.
- * Extension parameters are not checked here: that is the negotiator's job (permessage-deflate.ts).
+ * for ws's 'unexpected-response' hands the response to it instead of failing. The subprotocol and
+ * extensions are checked by checkAnswer (handshake-negotiation.ts), permessage-deflate's parameters
+ * included when `expected.deflate` lists the offers.
  */
 export function validateUpgradeResponse(
   response: UpgradeResponse,
@@ -187,11 +123,7 @@ export function validateUpgradeResponse(
 ): UpgradeResponseValidation {
   const headers = response.headers;
   if (response.status !== HttpStatus.SWITCHING_PROTOCOLS) {
-    return fail(
-      `Unexpected server response: ${response.status}`,
-      HandshakeErrorCode.UNEXPECTED_RESPONSE,
-      response.status,
-    );
+    return { ok: false, error: unexpectedResponseError(response.status) };
   }
   // Section 4.1: Upgrade must be "websocket", case-insensitively, and nothing else.
   const upgrade = headers.get('upgrade');
@@ -207,54 +139,7 @@ export function validateUpgradeResponse(
   if (accepts.length !== 1 || accepts[0] !== expected.accept) {
     return fail('Invalid Sec-WebSocket-Accept header', HandshakeErrorCode.INVALID_ACCEPT);
   }
-  // Section 4.1: a subprotocol not offered fails the connection; section 11.3.4: sent at most once.
-  const protocols = headers.getAll('sec-websocket-protocol');
-  let protocol = '';
-  if (protocols.length > 0) {
-    if (expected.protocols.length === 0) {
-      return fail('Server sent a subprotocol but none was requested', HandshakeErrorCode.UNREQUESTED_SUBPROTOCOL);
-    }
-    if (protocols.length !== 1 || !expected.protocols.includes(protocols[0])) {
-      return fail('Server sent an invalid subprotocol', HandshakeErrorCode.INVALID_SUBPROTOCOL);
-    }
-    protocol = protocols[0];
-  } else if (expected.protocols.length > 0) {
-    return fail('Server sent no subprotocol', HandshakeErrorCode.MISSING_SUBPROTOCOL);
-  }
-  // Section 4.1: an extension not offered fails the connection.
-  let extensions: ParsedExtension[] = [];
-  const extensionHeader = headers.get('sec-websocket-extensions');
-  if (extensionHeader !== undefined) {
-    if (expected.extensions.length === 0) {
-      return fail(
-        'Server sent a Sec-WebSocket-Extensions header but no extension was requested',
-        HandshakeErrorCode.UNREQUESTED_EXTENSIONS,
-      );
-    }
-    try {
-      extensions = parseExtensionList(extensionHeader);
-    } catch (error) {
-      if (!(error instanceof HeaderSyntaxError)) throw error;
-      return fail(
-        'Invalid Sec-WebSocket-Extensions header',
-        HandshakeErrorCode.INVALID_EXTENSIONS_HEADER,
-        undefined,
-        error,
-      );
-    }
-    const named = new Set<string>();
-    for (const extension of extensions) {
-      if (!expected.extensions.includes(extension.name)) {
-        return fail('Server indicated an extension that was not requested', HandshakeErrorCode.UNREQUESTED_EXTENSION);
-      }
-      // Accepting the same extension twice has no meaning (an extension is in use or not).
-      if (named.has(extension.name)) {
-        return fail('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
-      }
-      named.add(extension.name);
-    }
-  }
-  return { ok: true, protocol, extensions };
+  return checkAnswer(headers, expected);
 }
 
 function isOnlyWebSocket(value: string): boolean {

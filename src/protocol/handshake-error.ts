@@ -66,3 +66,13 @@ export class HandshakeError extends Error {
     return this.status === undefined ? '' : reasonPhrase(this.status);
   }
 }
+
+/**
+ * Client side: the server answered with another status than the handshake's (101, or 2xx over HTTP/2):
+ * ws's message, and the status for ws's 'unexpected-response'.
+ */
+export function unexpectedResponseError(status: number): HandshakeError {
+  return new HandshakeError(`Unexpected server response: ${status}`, HandshakeErrorCode.UNEXPECTED_RESPONSE, {
+    responseStatus: status,
+  });
+}

@@ -5,16 +5,9 @@
 
 import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
 import { HYBI_DRAFT_VERSION, isValidKey, WEBSOCKET_VERSION } from './handshake-key.js';
+import { assertChosenProtocol, readOffers } from './handshake-negotiation.js';
 import type { HeaderFields } from './header-fields.js';
-import {
-  HeaderSyntaxError,
-  isToken,
-  type ParsedExtension,
-  parseExtensionList,
-  parseSubprotocolList,
-  parseUpgradeList,
-  tokenListIncludes,
-} from './header-tokens.js';
+import { HeaderSyntaxError, type ParsedExtension, parseUpgradeList, tokenListIncludes } from './header-tokens.js';
 import { assertFieldValue, fieldLines, formatHead, type HeaderInput, headerPairs } from './http-head-writer.js';
 import { HttpStatus, reasonPhrase } from './http-status.js';
 
@@ -60,9 +53,8 @@ function refuse(
   code: HandshakeErrorCode,
   status: number,
   headers?: ReadonlyArray<readonly [string, string]>,
-  cause?: unknown,
 ): UpgradeValidation {
-  return { ok: false, error: new HandshakeError(message, code, { status, headers, cause }) };
+  return { ok: false, error: new HandshakeError(message, code, { status, headers }) };
 }
 
 /** "1.1" or later (section 4.1, item 1); a version as "major.minor" in digits. */
@@ -123,46 +115,16 @@ export function validateUpgradeRequest(request: UpgradeRequest): UpgradeValidati
       [['Sec-WebSocket-Version', String(WEBSOCKET_VERSION)]],
     );
   }
-  // Items 8 and 9: the lists may span several lines, which join into one (section 11.3.2, 11.3.4).
-  let protocols: string[] = [];
-  const protocolHeader = headers.get('sec-websocket-protocol');
-  if (protocolHeader !== undefined) {
-    try {
-      protocols = parseSubprotocolList(protocolHeader);
-    } catch (error) {
-      if (!(error instanceof HeaderSyntaxError)) throw error;
-      return refuse(
-        'Invalid Sec-WebSocket-Protocol header',
-        HandshakeErrorCode.INVALID_PROTOCOL_HEADER,
-        HttpStatus.BAD_REQUEST,
-        undefined,
-        error,
-      );
-    }
-  }
-  let extensions: ParsedExtension[] = [];
-  const extensionHeader = headers.get('sec-websocket-extensions');
-  if (extensionHeader !== undefined) {
-    try {
-      extensions = parseExtensionList(extensionHeader);
-    } catch (error) {
-      if (!(error instanceof HeaderSyntaxError)) throw error;
-      return refuse(
-        'Invalid or unacceptable Sec-WebSocket-Extensions header',
-        HandshakeErrorCode.INVALID_EXTENSIONS_HEADER,
-        HttpStatus.BAD_REQUEST,
-        undefined,
-        error,
-      );
-    }
-  }
+  // Items 8 and 9.
+  const offers = readOffers(headers);
+  if (!offers.ok) return offers;
   return {
     ok: true,
     request: {
       key: keys[0],
       version,
-      protocols,
-      extensions,
+      protocols: offers.protocols,
+      extensions: offers.extensions,
       origin: headers.get(version === HYBI_DRAFT_VERSION ? 'sec-websocket-origin' : 'origin'),
       host: host[0],
       url: request.url,
@@ -204,9 +166,7 @@ export function acceptResponseLines(options: AcceptResponseOptions): string[] {
     `Sec-WebSocket-Accept: ${options.accept}`,
   ];
   if (options.protocol !== undefined && options.protocol !== '') {
-    if (!isToken(options.protocol)) {
-      throw new TypeError(`The chosen subprotocol ${JSON.stringify(options.protocol)} is not a token`);
-    }
+    assertChosenProtocol(options.protocol);
     lines.push(`Sec-WebSocket-Protocol: ${options.protocol}`);
   }
   if (options.extensions !== undefined && options.extensions !== '') {

@@ -6,6 +6,7 @@
 // declined, as section 7 requires; a response that breaks them, or fits none of the client's offers
 // (a client may make several, section 5), fails the client's handshake.
 
+import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
 import {
   isBoolean,
   isInteger,
@@ -284,40 +285,66 @@ export interface AcceptedDeflateOffer {
   agreement: DeflateAgreement;
 }
 
+export type DeflateResponseCheck =
+  | { readonly ok: true; readonly accepted: AcceptedDeflateOffer }
+  | { readonly ok: false; readonly error: HandshakeError };
+
+function refused(message: string, code: HandshakeErrorCode): DeflateResponseCheck {
+  return { ok: false, error: new HandshakeError(message, code) };
+}
+
 /**
  * Client side: checks the server's response against the offers made, in order (section 5: a response
  * names no offer, so it accepts the first one whose rules it keeps). Returns the offer taken and the
- * agreement, or a message saying why the handshake must fail: a response that is invalid in itself
+ * agreement, or the HandshakeError that fails the handshake: a response that is invalid in itself
  * (section 7.1: unknown, duplicated or badly valued parameters) or fits none of the offers.
+ */
+export function checkDeflateResponse(
+  offers: readonly PerMessageDeflateOptions[],
+  response: readonly ExtensionItem[],
+): DeflateResponseCheck {
+  if (response.length !== 1 || response[0].name !== PERMESSAGE_DEFLATE) {
+    return refused('Server indicated an extension that was not requested', HandshakeErrorCode.UNREQUESTED_EXTENSION);
+  }
+  const params = readParameters(response[0], false);
+  if (params === null) {
+    return refused('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
+  }
+  const reasons: string[] = [];
+  for (const [index, options] of offers.entries()) {
+    const mismatch = responseMismatch(options, params);
+    if (mismatch === null) return { ok: true, accepted: { offer: index, agreement: clientAgreement(options, params) } };
+    reasons.push(mismatch);
+  }
+  const because =
+    reasons.length === 1
+      ? reasons[0]
+      : `the response fits none of the ${reasons.length} offers (${reasons
+          .map((reason, index) => `offer ${index + 1}: ${reason}`)
+          .join('; ')})`;
+  return refused(`Invalid Sec-WebSocket-Extensions header: ${because}`, HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
+}
+
+/**
+ * Client side: checkDeflateResponse with the refusal as its message only (the shape this function has
+ * had in wasmsocket/protocol).
  */
 export function acceptDeflateResponseToOffers(
   offers: readonly PerMessageDeflateOptions[],
   response: readonly ExtensionItem[],
 ): AcceptedDeflateOffer | string {
-  if (response.length !== 1 || response[0].name !== PERMESSAGE_DEFLATE) {
-    return 'Server indicated an extension that was not requested';
-  }
-  const params = readParameters(response[0], false);
-  if (params === null) return 'Invalid Sec-WebSocket-Extensions header';
-  const reasons: string[] = [];
-  for (const [index, options] of offers.entries()) {
-    const mismatch = responseMismatch(options, params);
-    if (mismatch === null) return { offer: index, agreement: clientAgreement(options, params) };
-    reasons.push(mismatch);
-  }
-  if (reasons.length === 1) return `Invalid Sec-WebSocket-Extensions header: ${reasons[0]}`;
-  const each = reasons.map((reason, index) => `offer ${index + 1}: ${reason}`).join('; ');
-  return `Invalid Sec-WebSocket-Extensions header: the response fits none of the ${reasons.length} offers (${each})`;
+  const checked = checkDeflateResponse(offers, response);
+  return checked.ok ? checked.accepted : checked.error.message;
 }
 
 /**
  * Client side: checks the server's response to a single offer (section 7.1). Returns the agreement, or
- * a message saying why the handshake must fail.
+ * a message saying why the handshake must fail (checkDeflateResponse gives it as a HandshakeError).
  */
 export function acceptDeflateResponse(
   options: PerMessageDeflateOptions,
   response: readonly ExtensionItem[],
 ): DeflateAgreement | string {
-  const accepted = acceptDeflateResponseToOffers([options], response);
-  return typeof accepted === 'string' ? accepted : accepted.agreement;
+  const checked = checkDeflateResponse([options], response);
+  return checked.ok ? checked.accepted.agreement : checked.error.message;
 }

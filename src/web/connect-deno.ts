@@ -2,7 +2,8 @@
 // bytes as a ReadableStream/WritableStream pair. Deno is found through globalThis so that this file
 // bundles and type-checks everywhere; it needs --allow-net.
 
-import { type Connector, hostnameOf, portOf, type SocketStreams } from './socket-streams.js';
+import { hostnameOf, isSecureUrl, portOf } from '../protocol/websocket-url.js';
+import type { Connector, SocketStreams } from './socket-streams.js';
 
 /** The part of Deno's API used here (Deno.Conn and its two connect functions). */
 interface DenoConn extends SocketStreams {
@@ -25,7 +26,7 @@ export const denoConnector: Connector = async (url, { signal }) => {
   if (deno === null) throw new TypeError('The Deno connector needs the Deno runtime');
   signal?.throwIfAborted();
   const address = { hostname: hostnameOf(url), port: portOf(url) };
-  const conn = url.protocol === 'wss:' ? await deno.connectTls(address) : await deno.connect(address);
+  const conn = isSecureUrl(url) ? await deno.connectTls(address) : await deno.connect(address);
   // Deno's connect takes no signal: an abort that came while connecting closes the new connection.
   if (signal?.aborted) {
     conn.close();

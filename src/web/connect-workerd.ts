@@ -3,13 +3,14 @@
 // export condition), so browsers and other bundles never see the 'cloudflare:sockets' import.
 
 import { connect } from 'cloudflare:sockets';
-import { type Connector, hostnameOf, portOf } from './socket-streams.js';
+import { hostnameOf, isSecureUrl, portOf } from '../protocol/websocket-url.js';
+import type { Connector } from './socket-streams.js';
 
 export const workerdConnector: Connector = async (url, { signal }) => {
   signal?.throwIfAborted();
   const socket = connect(
     { hostname: hostnameOf(url), port: portOf(url) },
-    { secureTransport: url.protocol === 'wss:' ? 'on' : 'off', allowHalfOpen: false },
+    { secureTransport: isSecureUrl(url) ? 'on' : 'off', allowHalfOpen: false },
   );
   const onAbort = () => {
     socket.close().catch(() => {});

@@ -14,19 +14,8 @@ export interface ConnectOptions {
 }
 
 /**
- * Opens a TCP connection to the URL's host and port (80 and 443 by default), with TLS for wss:. The
+ * Opens a TCP connection to the URL's host and port (80 and 443 by default: hostnameOf and portOf in
+ * protocol/websocket-url.ts), with TLS for wss:. The
  * opening handshake then runs over it; the connector only moves bytes.
  */
 export type Connector = (url: URL, options: ConnectOptions) => SocketStreams | Promise<SocketStreams>;
-
-/** The URL's port, or the scheme's default (RFC 6455 section 3: 80 for ws, 443 for wss). */
-export function portOf(url: URL): number {
-  if (url.port !== '') return Number(url.port);
-  return url.protocol === 'wss:' ? 443 : 80;
-}
-
-/** The URL's host name as a socket API wants it: an IPv6 address without its brackets. */
-export function hostnameOf(url: URL): string {
-  const host = url.hostname;
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}

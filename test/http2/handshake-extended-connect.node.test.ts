@@ -2,13 +2,12 @@
 // its 200, the client's request fields and its checks of the answer.
 
 import { describe, expect, it } from 'vitest';
+import { connectRequestFields, validateConnectResponse } from '../../src/protocol/handshake-extended-connect-client.ts';
 import {
-  connectRequestFields,
   connectResponseFields,
   isWebSocketConnect,
   validateConnectRequest,
-  validateConnectResponse,
-} from '../../src/protocol/handshake-extended-connect.ts';
+} from '../../src/protocol/handshake-extended-connect-server.ts';
 import { HeaderFields } from '../../src/protocol/header-fields.ts';
 
 const valid: [string, string][] = [
