@@ -4,7 +4,7 @@
 // to Node's HTTP parser.
 
 import { basicAuthorizationOf } from './basic-authorization.js';
-import { HandshakeError, HandshakeErrorCode, unexpectedResponseError } from './handshake-error.js';
+import { failed, failure, HandshakeErrorCode, unexpectedResponseError } from './handshake-error.js';
 import { isValidKey, WEBSOCKET_VERSION } from './handshake-key.js';
 import { type AnswerCheck, checkAnswer, checkedProtocolOffer, type HandshakeOffer } from './handshake-negotiation.js';
 import type { HeaderFields } from './header-fields.js';
@@ -106,10 +106,6 @@ export interface UpgradeResponse {
 
 export type UpgradeResponseValidation = AnswerCheck;
 
-function fail(message: string, code: HandshakeErrorCode): UpgradeResponseValidation {
-  return { ok: false, error: new HandshakeError(message, code) };
-}
-
 /**
  * Checks the server's answer (section 4.1, the client's checks of the response, in ws's order).
  * Any status but 101 is UNEXPECTED_RESPONSE with `responseStatus` set: a transport that has a listener
@@ -123,21 +119,21 @@ export function validateUpgradeResponse(
 ): UpgradeResponseValidation {
   const headers = response.headers;
   if (response.status !== HttpStatus.SWITCHING_PROTOCOLS) {
-    return { ok: false, error: unexpectedResponseError(response.status) };
+    return failed(unexpectedResponseError(response.status));
   }
   // Section 4.1: Upgrade must be "websocket", case-insensitively, and nothing else.
   const upgrade = headers.get('upgrade');
   if (upgrade === undefined || !isOnlyWebSocket(upgrade)) {
-    return fail('Invalid Upgrade header', HandshakeErrorCode.INVALID_UPGRADE);
+    return failure('Invalid Upgrade header', HandshakeErrorCode.INVALID_UPGRADE);
   }
   const connection = headers.get('connection');
   if (connection === undefined || !tokenListIncludes(connection, 'upgrade')) {
-    return fail('Invalid Connection header', HandshakeErrorCode.INVALID_CONNECTION);
+    return failure('Invalid Connection header', HandshakeErrorCode.INVALID_CONNECTION);
   }
   // Section 11.3.3: Sec-WebSocket-Accept appears once.
   const accepts = headers.getAll('sec-websocket-accept');
   if (accepts.length !== 1 || accepts[0] !== expected.accept) {
-    return fail('Invalid Sec-WebSocket-Accept header', HandshakeErrorCode.INVALID_ACCEPT);
+    return failure('Invalid Sec-WebSocket-Accept header', HandshakeErrorCode.INVALID_ACCEPT);
   }
   return checkAnswer(headers, expected);
 }

@@ -3,7 +3,8 @@
 // status the server sent when it was not 101. Messages follow ws's where ws has one for the condition,
 // since ws users see them in 'error' and 'wsClientError' events.
 
-import { reasonPhrase } from './http-status.js';
+import { WEBSOCKET_VERSION } from './handshake-key.js';
+import { HttpStatus, reasonPhrase } from './http-status.js';
 
 /** Stable codes, one per condition; the same condition has the same code on both sides. */
 export const HandshakeErrorCode = {
@@ -75,4 +76,44 @@ export function unexpectedResponseError(status: number): HandshakeError {
   return new HandshakeError(`Unexpected server response: ${status}`, HandshakeErrorCode.UNEXPECTED_RESPONSE, {
     responseStatus: status,
   });
+}
+
+/** How every handshake check fails: ok false and the HandshakeError (its success has ok true). */
+export interface HandshakeFailure {
+  readonly ok: false;
+  readonly error: HandshakeError;
+}
+
+/** `error` as a check's failure. */
+export function failed(error: HandshakeError): HandshakeFailure {
+  return { ok: false, error };
+}
+
+/** Server side: the request is refused with `status`, and header fields the refusal must carry. */
+export function refusal(
+  message: string,
+  code: HandshakeErrorCode,
+  status: number,
+  details: Omit<HandshakeErrorDetails, 'status' | 'responseStatus'> = {},
+): HandshakeFailure {
+  return failed(new HandshakeError(message, code, { ...details, status }));
+}
+
+/** Client side: the answer fails the connection (section 4.1). */
+export function failure(message: string, code: HandshakeErrorCode, cause?: unknown): HandshakeFailure {
+  return failed(new HandshakeError(message, code, { cause }));
+}
+
+/**
+ * Server side: RFC 6455 section 4.4, a version the server does not speak is answered 426 with the
+ * version clients should use, in a Sec-WebSocket-Version field named `fieldName` (HTTP/2 wants it in
+ * lower case).
+ */
+export function unsupportedVersion(fieldName: 'Sec-WebSocket-Version' | 'sec-websocket-version'): HandshakeFailure {
+  return refusal(
+    'Missing or invalid Sec-WebSocket-Version header',
+    HandshakeErrorCode.UNSUPPORTED_VERSION,
+    HttpStatus.UPGRADE_REQUIRED,
+    { headers: [[fieldName, String(WEBSOCKET_VERSION)]] },
+  );
 }

@@ -2,7 +2,7 @@
 // fields of the extended CONNECT, and the checks of the server's answer.
 
 import { basicAuthorizationOf } from './basic-authorization.js';
-import { unexpectedResponseError } from './handshake-error.js';
+import { failed, unexpectedResponseError } from './handshake-error.js';
 import { CONNECT_METHOD, http2FieldsOf, PseudoHeader, WEBSOCKET_PROTOCOL_TOKEN } from './handshake-extended-connect.js';
 import { WEBSOCKET_VERSION } from './handshake-key.js';
 import { type AnswerCheck, checkAnswer, checkedProtocolOffer, type HandshakeOffer } from './handshake-negotiation.js';
@@ -87,7 +87,7 @@ export function validateConnectResponse(
   expected: ConnectExpectation,
 ): ConnectResponseValidation {
   if (!Number.isInteger(status) || status < 200 || status > 299) {
-    return { ok: false, error: unexpectedResponseError(status) };
+    return failed(unexpectedResponseError(status));
   }
   return checkAnswer(headers, expected);
 }

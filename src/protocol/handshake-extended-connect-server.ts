@@ -3,7 +3,7 @@
 // HTTP/2 header list, pseudo-headers included by their names (':method'...), so that the checks count
 // field lines as the HTTP/1.1 ones do (handshake-server.ts).
 
-import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
+import { HandshakeErrorCode, type HandshakeFailure, refusal, unsupportedVersion } from './handshake-error.js';
 import {
   CONNECT_METHOD,
   CONNECT_SUCCESS_STATUS,
@@ -48,18 +48,7 @@ export interface AcceptedConnect {
   key: string | undefined;
 }
 
-export type ConnectValidation =
-  | { readonly ok: true; readonly request: AcceptedConnect }
-  | { readonly ok: false; readonly error: HandshakeError };
-
-function refuse(
-  message: string,
-  code: HandshakeErrorCode,
-  status: number,
-  headers?: ReadonlyArray<readonly [string, string]>,
-): ConnectValidation {
-  return { ok: false, error: new HandshakeError(message, code, { status, headers }) };
-}
+export type ConnectValidation = { readonly ok: true; readonly request: AcceptedConnect } | HandshakeFailure;
 
 /** The single non-empty value of a pseudo-header, or undefined when it is absent, empty or repeated. */
 function single(headers: HeaderFields, name: string): string | undefined {
@@ -74,35 +63,30 @@ function single(headers: HeaderFields, name: string): string | undefined {
  */
 export function validateConnectRequest(headers: HeaderFields): ConnectValidation {
   if (single(headers, PseudoHeader.METHOD) !== CONNECT_METHOD) {
-    return refuse('Invalid HTTP method', HandshakeErrorCode.INVALID_METHOD, HttpStatus.METHOD_NOT_ALLOWED, [
-      ['allow', CONNECT_METHOD],
-    ]);
+    return refusal('Invalid HTTP method', HandshakeErrorCode.INVALID_METHOD, HttpStatus.METHOD_NOT_ALLOWED, {
+      headers: [['allow', CONNECT_METHOD]],
+    });
   }
   // The :protocol value takes the place of HTTP/1.1's Upgrade header.
   const protocol = single(headers, PseudoHeader.PROTOCOL);
   if (!isWebSocketConnect(CONNECT_METHOD, protocol)) {
-    return refuse('Invalid :protocol pseudo-header', HandshakeErrorCode.INVALID_UPGRADE, HttpStatus.BAD_REQUEST);
+    return refusal('Invalid :protocol pseudo-header', HandshakeErrorCode.INVALID_UPGRADE, HttpStatus.BAD_REQUEST);
   }
   // Section 4: unlike a plain CONNECT, the extended one carries :scheme and :path; :authority names the
   // host as Host does in HTTP/1.1 (RFC 9113 section 8.3.1).
   const authority = single(headers, PseudoHeader.AUTHORITY);
   if (authority === undefined) {
-    return refuse('Missing or invalid :authority', HandshakeErrorCode.INVALID_HOST, HttpStatus.BAD_REQUEST);
+    return refusal('Missing or invalid :authority', HandshakeErrorCode.INVALID_HOST, HttpStatus.BAD_REQUEST);
   }
   const scheme = single(headers, PseudoHeader.SCHEME);
   const path = single(headers, PseudoHeader.PATH);
   if (scheme === undefined || path === undefined) {
-    return refuse('Missing or invalid :scheme or :path', HandshakeErrorCode.MALFORMED_HEAD, HttpStatus.BAD_REQUEST);
+    return refusal('Missing or invalid :scheme or :path', HandshakeErrorCode.MALFORMED_HEAD, HttpStatus.BAD_REQUEST);
   }
   // Section 5 keeps RFC 6455's version check: anything but exactly one "13" is answered 426.
   const versions = headers.getAll('sec-websocket-version');
   if (versions.length !== 1 || versions[0] !== String(WEBSOCKET_VERSION)) {
-    return refuse(
-      'Missing or invalid Sec-WebSocket-Version header',
-      HandshakeErrorCode.UNSUPPORTED_VERSION,
-      HttpStatus.UPGRADE_REQUIRED,
-      [['sec-websocket-version', String(WEBSOCKET_VERSION)]],
-    );
+    return unsupportedVersion('sec-websocket-version');
   }
   const offers = readOffers(headers);
   if (!offers.ok) return offers;

@@ -4,7 +4,7 @@
 // answer, permessage-deflate's parameters included (RFC 7692 section 7.1). Messages follow ws 8's,
 // which ws users see in 'error' and 'wsClientError' events.
 
-import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
+import { failure, HandshakeErrorCode, type HandshakeFailure, refusal } from './handshake-error.js';
 import type { HeaderFields } from './header-fields.js';
 import {
   HeaderSyntaxError,
@@ -60,10 +60,24 @@ export type OfferReading =
       /** The extensions offered, in the client's order of preference (empty when none). */
       readonly extensions: ParsedExtension[];
     }
-  | { readonly ok: false; readonly error: HandshakeError };
+  | HandshakeFailure;
 
-function badRequest(message: string, code: HandshakeErrorCode, cause: unknown): OfferReading {
-  return { ok: false, error: new HandshakeError(message, code, { status: HttpStatus.BAD_REQUEST, cause }) };
+/** The list in header `name` ([] when absent), or the 400 refusal of a value that breaks its grammar. */
+function readList<T>(
+  headers: HeaderFields,
+  name: string,
+  parse: (value: string) => T[],
+  message: string,
+  code: HandshakeErrorCode,
+): T[] | HandshakeFailure {
+  const value = headers.get(name);
+  if (value === undefined) return [];
+  try {
+    return parse(value);
+  } catch (error) {
+    if (!(error instanceof HeaderSyntaxError)) throw error;
+    return refusal(message, code, HttpStatus.BAD_REQUEST, { cause: error });
+  }
 }
 
 /**
@@ -72,30 +86,22 @@ function badRequest(message: string, code: HandshakeErrorCode, cause: unknown): 
  * refused with 400; never throws for anything the client sent.
  */
 export function readOffers(headers: HeaderFields): OfferReading {
-  let protocols: string[] = [];
-  const protocolHeader = headers.get('sec-websocket-protocol');
-  if (protocolHeader !== undefined) {
-    try {
-      protocols = parseSubprotocolList(protocolHeader);
-    } catch (error) {
-      if (!(error instanceof HeaderSyntaxError)) throw error;
-      return badRequest('Invalid Sec-WebSocket-Protocol header', HandshakeErrorCode.INVALID_PROTOCOL_HEADER, error);
-    }
-  }
-  let extensions: ParsedExtension[] = [];
-  const extensionHeader = headers.get('sec-websocket-extensions');
-  if (extensionHeader !== undefined) {
-    try {
-      extensions = parseExtensionList(extensionHeader);
-    } catch (error) {
-      if (!(error instanceof HeaderSyntaxError)) throw error;
-      return badRequest(
-        'Invalid or unacceptable Sec-WebSocket-Extensions header',
-        HandshakeErrorCode.INVALID_EXTENSIONS_HEADER,
-        error,
-      );
-    }
-  }
+  const protocols = readList(
+    headers,
+    'sec-websocket-protocol',
+    parseSubprotocolList,
+    'Invalid Sec-WebSocket-Protocol header',
+    HandshakeErrorCode.INVALID_PROTOCOL_HEADER,
+  );
+  if (!Array.isArray(protocols)) return protocols;
+  const extensions = readList(
+    headers,
+    'sec-websocket-extensions',
+    parseExtensionList,
+    'Invalid or unacceptable Sec-WebSocket-Extensions header',
+    HandshakeErrorCode.INVALID_EXTENSIONS_HEADER,
+  );
+  if (!Array.isArray(extensions)) return extensions;
   return { ok: true, protocols, extensions };
 }
 
@@ -103,8 +109,10 @@ export function readOffers(headers: HeaderFields): OfferReading {
 export interface HandshakeOffer {
   /** The subprotocols offered (empty when none). */
   protocols: readonly string[];
-  /** The names of the extensions offered whose parameters the caller checks itself (permessage-deflate's
-   * name when it is offered without `deflate`). */
+  /**
+   * The names of the extensions offered whose parameters the caller checks itself (permessage-deflate's
+   * name when it is offered without `deflate`).
+   */
   extensions?: readonly string[] | undefined;
   /**
    * The permessage-deflate configurations offered, most preferred first (RFC 7692 section 5): the
@@ -123,11 +131,7 @@ export type AnswerCheck =
       /** The deflate offer the answer accepted and what it agrees to; undefined when it accepted none. */
       readonly deflate: AcceptedDeflateOffer | undefined;
     }
-  | { readonly ok: false; readonly error: HandshakeError };
-
-function fail(message: string, code: HandshakeErrorCode, cause?: unknown): AnswerCheck {
-  return { ok: false, error: new HandshakeError(message, code, { cause }) };
-}
+  | HandshakeFailure;
 
 /**
  * The client's checks of the answer's Sec-WebSocket-Protocol and Sec-WebSocket-Extensions (section 4.1),
@@ -141,14 +145,14 @@ export function checkAnswer(headers: HeaderFields, offer: HandshakeOffer): Answe
   let protocol = '';
   if (protocols.length > 0) {
     if (offer.protocols.length === 0) {
-      return fail('Server sent a subprotocol but none was requested', HandshakeErrorCode.UNREQUESTED_SUBPROTOCOL);
+      return failure('Server sent a subprotocol but none was requested', HandshakeErrorCode.UNREQUESTED_SUBPROTOCOL);
     }
     if (protocols.length !== 1 || !offer.protocols.includes(protocols[0])) {
-      return fail('Server sent an invalid subprotocol', HandshakeErrorCode.INVALID_SUBPROTOCOL);
+      return failure('Server sent an invalid subprotocol', HandshakeErrorCode.INVALID_SUBPROTOCOL);
     }
     protocol = protocols[0];
   } else if (offer.protocols.length > 0) {
-    return fail('Server sent no subprotocol', HandshakeErrorCode.MISSING_SUBPROTOCOL);
+    return failure('Server sent no subprotocol', HandshakeErrorCode.MISSING_SUBPROTOCOL);
   }
   // Section 4.1: an extension not offered fails the connection.
   const deflateOffers = offer.deflate ?? [];
@@ -158,7 +162,7 @@ export function checkAnswer(headers: HeaderFields, offer: HandshakeOffer): Answe
   const extensionHeader = headers.get('sec-websocket-extensions');
   if (extensionHeader !== undefined) {
     if (offeredNames.length === 0) {
-      return fail(
+      return failure(
         'Server sent a Sec-WebSocket-Extensions header but no extension was requested',
         HandshakeErrorCode.UNREQUESTED_EXTENSIONS,
       );
@@ -167,16 +171,19 @@ export function checkAnswer(headers: HeaderFields, offer: HandshakeOffer): Answe
       extensions = parseExtensionList(extensionHeader);
     } catch (error) {
       if (!(error instanceof HeaderSyntaxError)) throw error;
-      return fail('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER, error);
+      return failure('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER, error);
     }
     const named = new Set<string>();
     for (const extension of extensions) {
       if (!offeredNames.includes(extension.name)) {
-        return fail('Server indicated an extension that was not requested', HandshakeErrorCode.UNREQUESTED_EXTENSION);
+        return failure(
+          'Server indicated an extension that was not requested',
+          HandshakeErrorCode.UNREQUESTED_EXTENSION,
+        );
       }
       // Accepting the same extension twice has no meaning (an extension is in use or not).
       if (named.has(extension.name)) {
-        return fail('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
+        return failure('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
       }
       named.add(extension.name);
     }
@@ -185,7 +192,7 @@ export function checkAnswer(headers: HeaderFields, offer: HandshakeOffer): Answe
   const acceptedDeflate = extensions.filter((extension) => extension.name === PERMESSAGE_DEFLATE);
   if (deflateOffers.length > 0 && acceptedDeflate.length > 0) {
     const checked = checkDeflateResponse(deflateOffers, acceptedDeflate);
-    if (!checked.ok) return { ok: false, error: checked.error };
+    if (!checked.ok) return checked;
     deflate = checked.accepted;
   }
   return { ok: true, protocol, extensions, deflate };

@@ -3,7 +3,13 @@
 // version, then the list headers) with the RFC's additional ones in between, so that a request with
 // several faults is refused for the same first fault as ws would report.
 
-import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
+import {
+  type HandshakeError,
+  HandshakeErrorCode,
+  type HandshakeFailure,
+  refusal,
+  unsupportedVersion,
+} from './handshake-error.js';
 import { HYBI_DRAFT_VERSION, isValidKey, WEBSOCKET_VERSION } from './handshake-key.js';
 import { assertChosenProtocol, readOffers } from './handshake-negotiation.js';
 import type { HeaderFields } from './header-fields.js';
@@ -44,18 +50,7 @@ export interface AcceptedUpgrade {
   url: string;
 }
 
-export type UpgradeValidation =
-  | { readonly ok: true; readonly request: AcceptedUpgrade }
-  | { readonly ok: false; readonly error: HandshakeError };
-
-function refuse(
-  message: string,
-  code: HandshakeErrorCode,
-  status: number,
-  headers?: ReadonlyArray<readonly [string, string]>,
-): UpgradeValidation {
-  return { ok: false, error: new HandshakeError(message, code, { status, headers }) };
-}
+export type UpgradeValidation = { readonly ok: true; readonly request: AcceptedUpgrade } | HandshakeFailure;
 
 /** "1.1" or later (section 4.1, item 1); a version as "major.minor" in digits. */
 function isAtLeastHttp11(version: string): boolean {
@@ -71,32 +66,32 @@ export function validateUpgradeRequest(request: UpgradeRequest): UpgradeValidati
   const headers = request.headers;
   // Section 4.2.1 item 1 (and RFC 9110 section 15.5.6: a 405 names the allowed methods).
   if (request.method !== 'GET') {
-    return refuse('Invalid HTTP method', HandshakeErrorCode.INVALID_METHOD, HttpStatus.METHOD_NOT_ALLOWED, [
-      ['Allow', 'GET'],
-    ]);
+    return refusal('Invalid HTTP method', HandshakeErrorCode.INVALID_METHOD, HttpStatus.METHOD_NOT_ALLOWED, {
+      headers: [['Allow', 'GET']],
+    });
   }
   if (!isAtLeastHttp11(request.httpVersion)) {
-    return refuse('Invalid HTTP version', HandshakeErrorCode.INVALID_HTTP_VERSION, HttpStatus.BAD_REQUEST);
+    return refusal('Invalid HTTP version', HandshakeErrorCode.INVALID_HTTP_VERSION, HttpStatus.BAD_REQUEST);
   }
   // Section 4.2.1 item 2; RFC 7230 section 5.4: a request with no Host, or more than one, gets 400.
   const host = headers.getAll('host');
   if (host.length !== 1 || host[0].length === 0) {
-    return refuse('Missing or invalid Host header', HandshakeErrorCode.INVALID_HOST, HttpStatus.BAD_REQUEST);
+    return refusal('Missing or invalid Host header', HandshakeErrorCode.INVALID_HOST, HttpStatus.BAD_REQUEST);
   }
   // Item 3: Upgrade contains "websocket", case-insensitively.
   const upgrade = headers.get('upgrade');
   if (upgrade === undefined || !upgradeIncludesWebSocket(upgrade)) {
-    return refuse('Invalid Upgrade header', HandshakeErrorCode.INVALID_UPGRADE, HttpStatus.BAD_REQUEST);
+    return refusal('Invalid Upgrade header', HandshakeErrorCode.INVALID_UPGRADE, HttpStatus.BAD_REQUEST);
   }
   // Item 4: Connection contains the token "Upgrade", case-insensitively.
   const connection = headers.get('connection');
   if (connection === undefined || !tokenListIncludes(connection, 'upgrade')) {
-    return refuse('Invalid Connection header', HandshakeErrorCode.INVALID_CONNECTION, HttpStatus.BAD_REQUEST);
+    return refusal('Invalid Connection header', HandshakeErrorCode.INVALID_CONNECTION, HttpStatus.BAD_REQUEST);
   }
   // Item 5; section 11.3.1: at most one Sec-WebSocket-Key.
   const keys = headers.getAll('sec-websocket-key');
   if (keys.length !== 1 || !isValidKey(keys[0])) {
-    return refuse(
+    return refusal(
       'Missing or invalid Sec-WebSocket-Key header',
       HandshakeErrorCode.INVALID_KEY,
       HttpStatus.BAD_REQUEST,
@@ -108,12 +103,7 @@ export function validateUpgradeRequest(request: UpgradeRequest): UpgradeValidati
   const versions = headers.getAll('sec-websocket-version');
   const version = versions.length === 1 ? ACCEPTED_VERSIONS.get(versions[0]) : undefined;
   if (version === undefined) {
-    return refuse(
-      'Missing or invalid Sec-WebSocket-Version header',
-      HandshakeErrorCode.UNSUPPORTED_VERSION,
-      HttpStatus.UPGRADE_REQUIRED,
-      [['Sec-WebSocket-Version', String(WEBSOCKET_VERSION)]],
-    );
+    return unsupportedVersion('Sec-WebSocket-Version');
   }
   // Items 8 and 9.
   const offers = readOffers(headers);

@@ -6,7 +6,7 @@
 // declined, as section 7 requires; a response that breaks them, or fits none of the client's offers
 // (a client may make several, section 5), fails the client's handshake.
 
-import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
+import { failure, HandshakeErrorCode, type HandshakeFailure } from './handshake-error.js';
 import {
   isBoolean,
   isInteger,
@@ -285,13 +285,7 @@ export interface AcceptedDeflateOffer {
   agreement: DeflateAgreement;
 }
 
-export type DeflateResponseCheck =
-  | { readonly ok: true; readonly accepted: AcceptedDeflateOffer }
-  | { readonly ok: false; readonly error: HandshakeError };
-
-function refused(message: string, code: HandshakeErrorCode): DeflateResponseCheck {
-  return { ok: false, error: new HandshakeError(message, code) };
-}
+export type DeflateResponseCheck = { readonly ok: true; readonly accepted: AcceptedDeflateOffer } | HandshakeFailure;
 
 /**
  * Client side: checks the server's response against the offers made, in order (section 5: a response
@@ -304,11 +298,11 @@ export function checkDeflateResponse(
   response: readonly ExtensionItem[],
 ): DeflateResponseCheck {
   if (response.length !== 1 || response[0].name !== PERMESSAGE_DEFLATE) {
-    return refused('Server indicated an extension that was not requested', HandshakeErrorCode.UNREQUESTED_EXTENSION);
+    return failure('Server indicated an extension that was not requested', HandshakeErrorCode.UNREQUESTED_EXTENSION);
   }
   const params = readParameters(response[0], false);
   if (params === null) {
-    return refused('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
+    return failure('Invalid Sec-WebSocket-Extensions header', HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
   }
   const reasons: string[] = [];
   for (const [index, options] of offers.entries()) {
@@ -322,7 +316,7 @@ export function checkDeflateResponse(
       : `the response fits none of the ${reasons.length} offers (${reasons
           .map((reason, index) => `offer ${index + 1}: ${reason}`)
           .join('; ')})`;
-  return refused(`Invalid Sec-WebSocket-Extensions header: ${because}`, HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
+  return failure(`Invalid Sec-WebSocket-Extensions header: ${because}`, HandshakeErrorCode.INVALID_EXTENSIONS_HEADER);
 }
 
 /**
