@@ -29,7 +29,12 @@ export {
   upgradeRequestLines,
   validateUpgradeResponse,
 } from './handshake-client.js';
-export { HandshakeError, HandshakeErrorCode, type HandshakeErrorDetails } from './handshake-error.js';
+export {
+  HandshakeError,
+  HandshakeErrorCode,
+  type HandshakeErrorDetails,
+  type HandshakeFailure,
+} from './handshake-error.js';
 export {
   type AsyncSha1,
   acceptFromDigest,
@@ -43,6 +48,7 @@ export {
   WEBSOCKET_VERSION,
   webCryptoSha1,
 } from './handshake-key.js';
+export type { AnswerCheck, HandshakeOffer } from './handshake-negotiation.js';
 export {
   type AcceptedUpgrade,
   type AcceptResponseOptions,
@@ -85,7 +91,9 @@ export {
   acceptDeflateOffer,
   acceptDeflateResponse,
   acceptDeflateResponseToOffers,
+  checkDeflateResponse,
   type DeflateAgreement,
+  type DeflateResponseCheck,
   deflateOffer,
   deflateOffers,
   PERMESSAGE_DEFLATE,
