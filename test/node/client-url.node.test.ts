@@ -14,7 +14,7 @@ import { WebSocket as WsPackageClient } from 'ws';
 import { WebSocket, WebSocketServer } from '../../src/index.ts';
 import { Http2SessionPool } from '../../src/node/http2-session-pool.ts';
 import { startH2Endpoint } from '../http2/h2-endpoint.ts';
-import { listenOnLoopback, nextEvent, within } from '../interop/waits.ts';
+import { listenOnLoopback, nextEvent, within } from '../support/waits.ts';
 
 const cleanups: Array<() => unknown> = [];
 
