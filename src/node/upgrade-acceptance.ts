@@ -10,7 +10,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { HandshakeError } from '../protocol/handshake-error.js';
+import { HandshakeError, HandshakeErrorCode, type HandshakeFailure } from '../protocol/handshake-error.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import type { ParsedExtension } from '../protocol/header-tokens.js';
 import { DEFAULT_MAX_HEADER_COUNT } from '../protocol/http-head.js';
@@ -43,9 +43,7 @@ export interface OfferedUpgrade {
   origin: string | undefined;
 }
 
-export type UpgradeCheck =
-  | { readonly ok: true; readonly request: OfferedUpgrade }
-  | { readonly ok: false; readonly error: HandshakeError };
+export type UpgradeCheck = { readonly ok: true; readonly request: OfferedUpgrade } | HandshakeFailure;
 
 /** What differs between HTTP/1.1 and HTTP/2 in accepting one WebSocket. */
 export interface UpgradeTransport {
@@ -69,14 +67,6 @@ export interface UpgradeTransport {
   acceptLines(key: string | undefined, protocol: string | undefined, extensions: string | undefined): string[];
   /** Writes the success answer from the lines as the listeners left them. */
   accept(lines: string[]): void;
-}
-
-/** Why an upgrade is refused: the HTTP answer, and a stable code for wsClientError listeners. */
-export interface UpgradeRejection {
-  status: number;
-  message: string;
-  code: string;
-  headers?: HeaderInput;
 }
 
 /** Receives each WebSocket accepted, with its request (handleUpgrade's callback). */
@@ -124,37 +114,33 @@ export class UpgradeAcceptor {
     this.counts.remove(address);
   }
 
-  /** Why the limits refuse this request, or null. */
-  private limitProblem(request: IncomingMessage): UpgradeRejection | null {
+  /** Why the limits refuse this request (the status to answer, the code for wsClientError), or null. */
+  private limitProblem(request: IncomingMessage): HandshakeError | null {
     const {
       maxConnections = 0,
       maxConnectionsPerAddress = 0,
       maxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
     } = this.server.options;
     if (maxHeaderCount > 0 && request.rawHeaders.length / 2 > maxHeaderCount) {
-      return {
+      return new HandshakeError(`More than ${maxHeaderCount} header fields`, HandshakeErrorCode.HEADER_COUNT_LIMIT, {
         status: HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-        message: `More than ${maxHeaderCount} header fields`,
-        code: 'WS_ERR_TOO_MANY_HEADERS',
-      };
+      });
     }
     // Both caps count connections open and handshakes in progress (connection-slots.ts).
     if (maxConnections > 0 && this.counts.total >= maxConnections) {
-      return {
+      return new HandshakeError('Too many connections', HandshakeErrorCode.TOO_MANY_CONNECTIONS, {
         status: HttpStatus.SERVICE_UNAVAILABLE,
-        message: 'Too many connections',
-        code: 'WS_ERR_TOO_MANY_CONNECTIONS',
-      };
+      });
     }
     if (maxConnectionsPerAddress > 0 && this.counts.from(remoteAddressOf(request)) >= maxConnectionsPerAddress) {
-      return {
+      return new HandshakeError('Too many connections from this address', HandshakeErrorCode.TOO_MANY_CONNECTIONS, {
         status: TOO_MANY_REQUESTS,
-        message: 'Too many connections from this address',
-        code: 'WS_ERR_TOO_MANY_CONNECTIONS',
-      };
+      });
     }
     if (this.originAllowList !== null && !originsAdmitted(this.originAllowList, request.rawHeaders)) {
-      return { status: HttpStatus.FORBIDDEN, message: 'Origin not allowed', code: 'WS_ERR_ORIGIN_NOT_ALLOWED' };
+      return new HandshakeError('Origin not allowed', HandshakeErrorCode.ORIGIN_NOT_ALLOWED, {
+        status: HttpStatus.FORBIDDEN,
+      });
     }
     return null;
   }
@@ -166,9 +152,7 @@ export class UpgradeAcceptor {
   private check(request: IncomingMessage, transport: UpgradeTransport, slot: Slot, cb: AcceptedCallback): boolean {
     const checked = transport.check();
     if (!checked.ok) {
-      const error = checked.error;
-      const status = error.status ?? HttpStatus.BAD_REQUEST;
-      this.refuse(request, transport, { status, message: error.message, code: error.code, headers: error.headers });
+      this.refuse(request, transport, checked.error);
       return false;
     }
     const offer = checked.request;
@@ -273,13 +257,14 @@ export class UpgradeAcceptor {
   }
 
   /** A refusal with ws's wsClientError hook: a listener gets (error, socket or stream, request) and answers itself. */
-  private refuse(request: IncomingMessage, transport: UpgradeTransport, rejection: UpgradeRejection): void {
+  private refuse(request: IncomingMessage, transport: UpgradeTransport, refusal: HandshakeError): void {
     if (this.server.listenerCount('wsClientError') > 0) {
-      const error = Object.assign(new Error(rejection.message), { code: rejection.code });
+      // A plain Error with the code, as listeners have always been given (ws's has only the message).
+      const error = Object.assign(new Error(refusal.message), { code: refusal.code });
       this.server.emit('wsClientError', error, transport.duplex, request);
       return;
     }
-    transport.refuse(rejection.status, rejection.message, rejection.headers);
+    transport.refuse(refusal.status ?? HttpStatus.BAD_REQUEST, refusal.message, refusal.headers);
   }
 }
 

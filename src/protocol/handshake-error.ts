@@ -30,6 +30,16 @@ export const HandshakeErrorCode = {
   MISSING_SUBPROTOCOL: 'WS_ERR_MISSING_SUBPROTOCOL',
   UNREQUESTED_EXTENSIONS: 'WS_ERR_UNREQUESTED_EXTENSIONS',
   UNREQUESTED_EXTENSION: 'WS_ERR_UNREQUESTED_EXTENSION',
+  // The server's own limits, checked before the request itself.
+  /**
+   * More header fields than maxHeaderCount: the condition of TOO_MANY_HEADERS, under the code the
+   * server has always reported it with (issue 16 item 7: one spelling for the two).
+   */
+  HEADER_COUNT_LIMIT: 'WS_ERR_TOO_MANY_HEADERS',
+  /** maxConnections or maxConnectionsPerAddress reached. */
+  TOO_MANY_CONNECTIONS: 'WS_ERR_TOO_MANY_CONNECTIONS',
+  /** An Origin (or Sec-WebSocket-Origin) not in allowedOrigins. */
+  ORIGIN_NOT_ALLOWED: 'WS_ERR_ORIGIN_NOT_ALLOWED',
 } as const;
 export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
 
