@@ -6,16 +6,14 @@
 // a zero byteLength: a cheaper test than comparing buffers on every call). Results are read only from
 // the regions the current call wrote, so no byte of an earlier call can surface.
 //
-// What a call costs besides the kernel (Node 20, reference machine, CPU time): Uint8Array#set ~20 ns up
-// to ~1 KiB, the call into WASM ~5-7 ns, `new Uint8Array(buffer, offset, n)` ~20 ns given the buffer,
-// subarray() ~38 ns, and reading a typed array's .buffer ~20 ns (so a view of caller data costs the same
-// either way, and subarray() is kept for those). Views of linear memory are made from the buffer held
-// here, and the one that copies results out of staging is kept for the next call of the same size (a run
-// of equal sizes is the common case: one message size, or the staging size for large inputs).
+// What a call costs besides the kernel is mostly copies and typed-array views
+// (docs/measurements.md#wrapper-costs): so views of linear memory are made from the buffer held here, and
+// the one that copies results out of staging is kept for the next call of the same size (a run of equal
+// sizes is the common case: one message size, or the staging size for large inputs).
 
 import { type KernelExports, Slot, type WasmVariant } from './exports.js';
 
-/** Where decodeHeader leaves a header (codec's HeaderFields has this shape). */
+/** Where decodeHeader leaves a header (codec's DecodedHeader has this shape). */
 export interface HeaderTarget {
   byte0: number;
   byte1: number;
@@ -35,6 +33,9 @@ export interface ScanTarget {
   readonly header: HeaderTarget;
   table: Uint32Array;
   source: Uint8Array;
+  end: number;
+  inLinearMemory: boolean;
+  sourceToInput: number;
 }
 
 const SCAN_PARTIAL = 1;
@@ -48,8 +49,6 @@ export class WasmKernels {
   readonly variant: WasmVariant;
   /** The most bytes one call can take. */
   readonly stagingSize: number;
-  /** The DFA state after the last validateUtf8 call. */
-  utf8State = 0;
   private readonly wasm: KernelExports;
   // The hot exports, read once: a field load costs less than a property load on the exports object.
   private readonly maskKernel: KernelExports['maskBytes'];
@@ -150,8 +149,9 @@ export class WasmKernels {
   }
 
   /**
-   * Validates data[start, end) as UTF-8 continuing from `state`. Returns -1, or the index in data of the
-   * first invalid byte; the state after the run is left in utf8State.
+   * Validates data[start, end) as UTF-8 continuing from `state`. Returns what codec's validateUtf8Js does
+   * (src/codec/utf8.ts, Utf8Run): the DFA state after the run (>= 0), or -1 - the index in data of the first
+   * invalid byte. The state comes back through a result slot of linear memory and is read here, at once.
    */
   validateUtf8(data: Uint8Array, start: number, end: number, state: number): number {
     const staging = this.stagingPtr;
@@ -161,17 +161,13 @@ export class WasmKernels {
     for (; end - at > this.stagingSize; at += this.stagingSize) {
       this.copyIn(data, at, this.stagingSize);
       const bad = this.validateKernel(staging, this.stagingSize, state);
+      if (bad >= 0) return -1 - (at + bad);
       state = this.slotWords[Slot.UTF8_STATE >> 2];
-      if (bad >= 0) {
-        this.utf8State = state;
-        return at + bad;
-      }
     }
     const n = end - at;
     this.copyIn(data, at, n);
     const bad = this.validateKernel(staging, n, state);
-    this.utf8State = this.slotWords[Slot.UTF8_STATE >> 2];
-    return bad >= 0 ? at + bad : -1;
+    return bad >= 0 ? -1 - (at + bad) : this.slotWords[Slot.UTF8_STATE >> 2];
   }
 
   /** Decodes the header at data[offset, end) into `out`; the result is as decodeHeaderJs's. */
@@ -202,9 +198,9 @@ export class WasmKernels {
   }
 
   /**
-   * Scans the first `len` staged bytes. `out.next` and `out.errorAt` count from the start of staging
-   * plus `base`; table payload offsets index `out.source`, a view of linear memory valid until the next
-   * call into this instance.
+   * Scans the first `len` staged bytes. `out.next`, `out.errorAt` and `out.end` count from the start of
+   * staging plus `base`; table payload offsets index `out.source`, a view of linear memory valid until the
+   * next call into this instance (codec's ScanOutcome states the rule).
    */
   scanStaged(len: number, options: number, state: number, base: number, out: ScanTarget): void {
     const memory = this.memory();
@@ -217,8 +213,11 @@ export class WasmKernels {
     out.state = slots[Slot.SCAN_STATE >> 2];
     out.error = slots[Slot.SCAN_ERROR >> 2] | 0;
     out.errorAt = slots[Slot.SCAN_ERROR_AT >> 2] - staging + base;
+    out.end = base + len;
     out.table = this.table;
     out.source = memory;
+    out.inLinearMemory = true;
+    out.sourceToInput = base - staging;
     if (out.status === SCAN_PARTIAL) this.readHeader(out.header);
   }
 

@@ -6,7 +6,7 @@
 import { parseFrameHeader } from 'wasmsocket/codec';
 import { kernelsFor } from '../../dist/src/codec/backend.js';
 import { DecodeOption } from '../../dist/src/codec/constants.js';
-import { decodeHeaderJs, HeaderFields } from '../../dist/src/codec/frame-header.js';
+import { DecodedHeader, decodeHeaderJs } from '../../dist/src/codec/frame-header.js';
 import { inPlaceKernels } from './in-place-kernels.js';
 
 const KEY = [0x11, 0x22, 0x33, 0x44];
@@ -37,7 +37,7 @@ function optionBits(role) {
 function cellFor(c, series) {
   const bytes = Uint8Array.from(c.bytes);
   const options = optionBits(c.role);
-  const expectedLength = decodeHeaderJs(bytes, 0, bytes.length, options, new HeaderFields());
+  const expectedLength = decodeHeaderJs(bytes, 0, bytes.length, options, new DecodedHeader());
   if (expectedLength <= 0) throw new Error(`bench: header case ${c.label} does not decode`);
   // Every row returns the sum of the header lengths it decoded.
   const cell = { units: 1, expected: (n) => n * expectedLength, name: `${series.label} on ${c.label}` };
@@ -52,7 +52,7 @@ function cellFor(c, series) {
       return cell;
     }
     case 'js': {
-      const fields = new HeaderFields();
+      const fields = new DecodedHeader();
       cell.run = (n) => {
         let sum = 0;
         for (let i = 0; i < n; i++) sum += decodeHeaderJs(bytes, 0, bytes.length, options, fields);
@@ -62,7 +62,7 @@ function cellFor(c, series) {
     }
     case 'wrapper': {
       const kernels = kernelsFor('simd');
-      const fields = new HeaderFields();
+      const fields = new DecodedHeader();
       cell.run = (n) => {
         let sum = 0;
         for (let i = 0; i < n; i++) sum += kernels.decodeHeader(bytes, 0, bytes.length, options, fields);

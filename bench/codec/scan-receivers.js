@@ -9,7 +9,7 @@ import { FrameScanner } from 'wasmsocket/codec';
 import { kernelsFor } from '../../dist/src/codec/backend.js';
 import { DecodeOption, ScanStatus } from '../../dist/src/codec/constants.js';
 import { jsPayloadOps, scanFramesJs } from '../../dist/src/codec/frame-scanner.js';
-import { FRAME_ENTRY_WORDS, FRAME_TABLE_CAPACITY, ScanOutcome } from '../../dist/src/codec/scan-outcome.js';
+import { FRAME_ENTRY_WORDS, ScanOutcome } from '../../dist/src/codec/scan-outcome.js';
 
 /** A server's decoder options: client frames must be masked, text is validated. */
 export const SERVER_OPTIONS = DecodeOption.REQUIRE_MASK | DecodeOption.VALIDATE_UTF8;
@@ -20,7 +20,8 @@ export class StagedScanner {
   constructor() {
     this.kernels = kernelsFor('simd');
     if (this.kernels === null) throw new Error('bench: the SIMD kernels cannot load here');
-    this.out = new ScanOutcome(new Uint32Array(0), new Uint8Array(0));
+    // Only the WASM scanner fills this outcome: no table of its own for the JS backend.
+    this.out = new ScanOutcome(0);
     this.staged = 0;
     this.state = 0;
   }
@@ -108,7 +109,7 @@ function join(rest, chunk) {
 
 /** The pure-JS scanner (the WASM scanner's twin, with JS masking and UTF-8) over chunks, payloads as views. */
 export function receiveWithJsScanner(chunks, held) {
-  const out = new ScanOutcome(new Uint32Array(FRAME_TABLE_CAPACITY * FRAME_ENTRY_WORDS), new Uint8Array(0));
+  const out = new ScanOutcome();
   let frames = 0;
   let state = 0;
   let rest = null;

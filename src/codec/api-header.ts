@@ -1,8 +1,8 @@
 import { checkBytes, checkIndex } from './arguments.js';
-import { HeaderBits } from './constants.js';
+import { HeaderBits, isDecodeError } from './constants.js';
 import { type DecodeOptions, decodeOptionBits } from './decode-options.js';
 import { decodeError } from './errors.js';
-import { decodeHeaderJs, HeaderFields } from './frame-header.js';
+import { DecodedHeader, decodeHeaderJs } from './frame-header.js';
 
 /** A decoded frame header (RFC 6455 section 5.2). */
 export interface FrameHeader {
@@ -21,7 +21,7 @@ export interface FrameHeader {
 }
 
 /** Turns decoded header fields into the public shape. */
-export function toFrameHeader(fields: HeaderFields): FrameHeader {
+export function toFrameHeader(fields: DecodedHeader): FrameHeader {
   const { byte0, byte1, maskKey } = fields;
   const masked = (byte1 & HeaderBits.MASK) !== 0;
   return {
@@ -39,7 +39,7 @@ export function toFrameHeader(fields: HeaderFields): FrameHeader {
   };
 }
 
-const fields = new HeaderFields();
+const fields = new DecodedHeader();
 
 /**
  * Decodes the frame header at bytes[offset]. Returns null when more bytes are needed. A header that
@@ -53,6 +53,6 @@ export function parseFrameHeader(bytes: Uint8Array, offset = 0, options?: Decode
   checkIndex(offset, 'offset', bytes.length);
   const result = decodeHeaderJs(bytes, offset, bytes.length, decodeOptionBits(options), fields);
   if (result === 0) return null;
-  if (result < 0) throw decodeError(result as Parameters<typeof decodeError>[0]);
+  if (isDecodeError(result)) throw decodeError(result);
   return toFrameHeader(fields);
 }

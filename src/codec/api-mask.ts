@@ -1,14 +1,13 @@
 import { checkBytes, checkIndex, checkMaskKey } from './arguments.js';
 import { selection } from './backend.js';
-import { dispatchedOps } from './dispatch.js';
+import { mask as dispatchedMask } from './dispatch.js';
 import { keyToWord } from './mask.js';
 
 /**
  * Up to this many bytes mask() XORs byte by byte right here, without the dispatcher or the key word
  * (a backend forced by setBackend is still honoured at every size). A WebSocket payload of a few bytes
- * is common (pings, tiny chat messages), and at that size the call's overhead is the whole cost: on
- * Node 20.20.2 (2026-11-26, one size per process) unmask of 2 B took 23.5 ns through the checks and
- * the dispatcher against 7.5 ns for a bare byte loop, and 8.6 ns this way.
+ * is common (pings, tiny chat messages), and at that size the call's overhead is the whole cost
+ * (docs/measurements.md#inline-mask).
  */
 const INLINE_MAX_BYTES = 8;
 
@@ -32,14 +31,14 @@ export function mask<T extends Uint8Array>(data: T, key: Uint8Array, phase = 0):
   if (length <= INLINE_MAX_BYTES && !selection.forced) {
     for (let i = 0; i < length; i++) data[i] ^= key[(i + phase) & 3];
   } else {
-    dispatchedOps.mask(data, 0, length, keyToWord(key), phase);
+    dispatchedMask(data, 0, length, keyToWord(key), phase);
   }
   return data;
 }
 
 /**
- * The same XOR as mask: unmasking a masked payload restores it. The same function, not a wrapper: a
- * second call frame cost a 2 B unmask 3 ns of its ~9.
+ * The same XOR as mask: unmasking a masked payload restores it. The same function, not a wrapper
+ * (docs/measurements.md#inline-mask).
  */
 export const unmask: <T extends Uint8Array>(data: T, key: Uint8Array, phase?: number) => T = mask;
 

@@ -1,12 +1,10 @@
 import { type FrameHeader, toFrameHeader } from './api-header.js';
 import { checkBytes, checkIndex } from './arguments.js';
-import { selection } from './backend.js';
 import { ScanStatus } from './constants.js';
 import { type DecodeOptions, decodeOptionBits } from './decode-options.js';
-import { dispatchedOps, SCAN_WASM_MIN_BYTES } from './dispatch.js';
 import { decodeError, type ProtocolError } from './errors.js';
-import { scanFramesJs } from './frame-scanner.js';
-import { FRAME_ENTRY_WORDS, FRAME_TABLE_CAPACITY, ScanOutcome } from './scan-outcome.js';
+import { copyPayloadsBack, scanChunk } from './scan-chunk.js';
+import { FRAME_ENTRY_WORDS, ScanOutcome } from './scan-outcome.js';
 
 /** What FrameScanner.scan found. */
 export interface ScanResult {
@@ -32,10 +30,7 @@ export interface ScanResult {
  */
 export class FrameScanner {
   private readonly options: number;
-  private readonly outcome = new ScanOutcome(
-    new Uint32Array(FRAME_TABLE_CAPACITY * FRAME_ENTRY_WORDS),
-    new Uint8Array(0),
-  );
+  private readonly outcome = new ScanOutcome();
   private state = 0;
 
   constructor(options?: DecodeOptions) {
@@ -51,26 +46,18 @@ export class FrameScanner {
     let pos = offset;
     let jsOnly = false;
     for (;;) {
-      const wasm = jsOnly ? null : selection.wasm;
-      const remaining = end - pos;
-      let truncated = false;
-      if (wasm !== null && (selection.forced || remaining >= SCAN_WASM_MIN_BYTES)) {
-        wasm.scan(bytes, pos, end, this.options, this.state, out);
-        // Return the unmasked payloads to the caller's bytes, and rebase offsets from linear memory.
-        if (out.next > pos) wasm.copyOut(wasm.stagingOffset, out.next - pos, bytes, pos);
-        const rebase = pos - wasm.stagingOffset;
-        for (let i = 0; i < out.count * FRAME_ENTRY_WORDS; i += FRAME_ENTRY_WORDS) {
-          frames.push(out.table[i] + rebase, out.table[i + 1], out.table[i + 2], 0);
-        }
-        truncated = remaining > wasm.stagingSize;
-      } else {
-        scanFramesJs(bytes, pos, end, this.options, this.state, out, dispatchedOps);
-        for (let i = 0; i < out.count * FRAME_ENTRY_WORDS; i += FRAME_ENTRY_WORDS) {
-          frames.push(out.table[i], out.table[i + 1], out.table[i + 2], 0);
-        }
+      scanChunk(bytes, pos, this.options, this.state, out, jsOnly);
+      // Hand back the unmasked payloads in the caller's bytes, with offsets into them.
+      copyPayloadsBack(bytes, pos, out);
+      const table = out.table;
+      const toInput = out.sourceToInput;
+      for (let i = 0; i < out.count * FRAME_ENTRY_WORDS; i += FRAME_ENTRY_WORDS) {
+        frames.push(table[i] + toInput, table[i + 1], table[i + 2], 0);
       }
       if (out.status === ScanStatus.ERROR) break;
       this.state = out.state;
+      // The WASM backend scans at most its staging area's worth.
+      const truncated = out.end < end;
       if (out.status === ScanStatus.TABLE_FULL || (truncated && out.next > pos)) {
         pos = out.next;
         continue;
@@ -88,7 +75,7 @@ export class FrameScanner {
       frames: Uint32Array.from(frames),
       next: out.next,
       partial: out.status === ScanStatus.PARTIAL ? toFrameHeader(out.header) : null,
-      error: out.status === ScanStatus.ERROR ? decodeError(out.error as Parameters<typeof decodeError>[0]) : null,
+      error: out.status === ScanStatus.ERROR ? decodeError(out.error) : null,
     };
   }
 

@@ -1,17 +1,13 @@
 import { checkBytes } from './arguments.js';
 import { selection } from './backend.js';
-import { dispatchedOps } from './dispatch.js';
+import { validateUtf8 } from './dispatch.js';
 import { hostIsUtf8 } from './host-utf8.js';
-import { UTF8_ACCEPT, UTF8_REJECT } from './utf8.js';
+import { UTF8_ACCEPT, UTF8_REJECT, utf8InvalidAt } from './utf8.js';
 
 /**
- * From this size up, Node's buffer.isUtf8 (simdutf) is used: its call costs ~45-55 ns flat up to 256 B,
- * less than the wrapper's copy into linear memory plus checks, and from here about what the JS DFA costs.
- * Below it the shift-DFA twin wins. bench/codec, 2026-11-25 (quiet machine): isUtf8 over the better of the
- * JS DFA and the WASM wrapper was 0.88x at 32 B and 1.40x at 64 B on ASCII, 0.88x at 16 B and 1.29x at
- * 32 B on mixed text; CPU time per call: 2.6-2.9x in favour of JS at 16 B, 1.6-1.8x at 24 B. At 32 B JS
- * wins on ASCII and loses on mixed text by more, so the host takes 32 B. (The WASM validator wins only on
- * bytes already in linear memory: the batch scanner.)
+ * From this size up, Node's buffer.isUtf8 (simdutf) is used: its flat call cost is then less than the
+ * wrapper's copies and about what the JS DFA costs; below it the shift-DFA twin wins
+ * (docs/measurements.md#host-utf-8-threshold).
  */
 export const HOST_UTF8_MIN_BYTES = 32;
 
@@ -21,7 +17,8 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
   if (hostIsUtf8 !== null && !selection.forced && selection.requested !== 'js' && bytes.length >= HOST_UTF8_MIN_BYTES) {
     return hostIsUtf8(bytes);
   }
-  return dispatchedOps.validateUtf8(bytes, 0, bytes.length, UTF8_ACCEPT) < 0 && dispatchedOps.utf8State === UTF8_ACCEPT;
+  // Valid and complete: no invalid byte, and the text ends on a code point boundary.
+  return validateUtf8(bytes, 0, bytes.length, UTF8_ACCEPT) === UTF8_ACCEPT;
 }
 
 /**
@@ -34,9 +31,13 @@ export class Utf8Validator {
   /** Validates the next piece. Returns -1, or the index in `bytes` of the first invalid byte. */
   push(bytes: Uint8Array): number {
     checkBytes(bytes, 'bytes');
-    const bad = dispatchedOps.validateUtf8(bytes, 0, bytes.length, this.state);
-    this.state = dispatchedOps.utf8State;
-    return bad;
+    const run = validateUtf8(bytes, 0, bytes.length, this.state);
+    if (run < 0) {
+      this.state = UTF8_REJECT;
+      return utf8InvalidAt(run);
+    }
+    this.state = run;
+    return -1;
   }
 
   /** True when everything pushed was valid and no code point was left unfinished. Resets for reuse. */

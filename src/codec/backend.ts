@@ -3,8 +3,8 @@
 // 'js' uses the JavaScript twins only; 'wasm' and 'wasm-simd' force the scalar or SIMD WebAssembly build
 // for every call (for tests and benchmarks); 'auto' (the default) uses the best build this engine can run
 // and picks JS or WASM per call by input size, with thresholds measured by bench/codec on this kind of
-// machine (see the comments at each threshold). The environment variable WASMSOCKET_BACKEND, where there
-// is a `process.env`, sets the starting choice; setBackend changes it.
+// machine (dispatch.ts; the figures are in docs/measurements.md). The environment variable
+// WASMSOCKET_BACKEND, where there is a `process.env`, sets the starting choice; setBackend changes it.
 
 import { instantiateKernels, loadKernels, whenInstantiated } from '#wasm-loader';
 import type { WasmVariant } from '../../bindings/exports.js';

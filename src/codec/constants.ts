@@ -79,6 +79,11 @@ export const DecodeResult = {
 } as const;
 export type DecodeError = Exclude<(typeof DecodeResult)[keyof typeof DecodeResult], 0>;
 
+/** True when a decoder result is an error: the negative DecodeResult values. */
+export function isDecodeError(result: number): result is DecodeError {
+  return result < 0;
+}
+
 /** The per-connection message state word the scanner carries between calls. */
 export const MessageState = {
   /** Bits 0-3: the opcode of the fragmented message in progress, 0 when none is. */

@@ -3,8 +3,11 @@
 
 import { DecodeOption, DecodeResult, HeaderBits, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 
-/** The fields of the last decoded header, as the kernels leave them in their result slots. */
-export class HeaderFields {
+/**
+ * The fields of one decoded frame header, as the kernels leave them in their result slots. (Not the HTTP
+ * header fields of the handshake: those are protocol's HeaderFields.)
+ */
+export class DecodedHeader {
   byte0 = 0;
   byte1 = 0;
   headerLength = 0;
@@ -21,14 +24,14 @@ const DEFINED_OPCODES = 0b0000_0111_0000_0111;
 
 /**
  * Decodes the header at bytes[offset, end) into `out`. Returns the header length (2-14),
- * DecodeResult.NEED_MORE when the header has not all arrived, or a negative DecodeResult error.
+ * DecodeResult.NEED_MORE when the header has not all arrived, or a DecodeError (isDecodeError tells).
  */
 export function decodeHeaderJs(
   bytes: Uint8Array,
   offset: number,
   end: number,
   options: number,
-  out: HeaderFields,
+  out: DecodedHeader,
 ): number {
   if (end - offset < 2) return DecodeResult.NEED_MORE;
   const byte0 = bytes[offset];

@@ -2,32 +2,38 @@
 // offsets index the input itself. Its per-payload work (masking, UTF-8) is pluggable: with the JS twins
 // it is the reference; with the dispatcher's operations it handles frames too large for the staging area.
 
-import { DecodeOption, DecodeResult, HeaderBits, MessageState, Opcode, ScanStatus } from './constants.js';
+import {
+  type DecodeError,
+  DecodeOption,
+  DecodeResult,
+  HeaderBits,
+  isDecodeError,
+  MessageState,
+  Opcode,
+  ScanStatus,
+} from './constants.js';
 import { decodeHeaderJs } from './frame-header.js';
 import { xorMaskJs } from './mask.js';
-import { FRAME_ENTRY_WORDS, FRAME_TABLE_CAPACITY, type ScanOutcome } from './scan-outcome.js';
-import { UTF8_ACCEPT, utf8Outcome, validateUtf8Js } from './utf8.js';
+import { FRAME_ENTRY_WORDS, type ScanOutcome } from './scan-outcome.js';
+import { UTF8_ACCEPT, type Utf8Run, utf8InvalidAt, validateUtf8Js } from './utf8.js';
 
 /** The payload work a scan does per frame: masking and UTF-8 validation, from either backend. */
 export interface PayloadOps {
   mask(bytes: Uint8Array, start: number, end: number, keyWord: number, phase: number): void;
-  /** Returns -1 or the index of the first invalid byte; leaves the state after the run in utf8State. */
-  validateUtf8(bytes: Uint8Array, start: number, end: number, state: number): number;
-  readonly utf8State: number;
+  /** Returns the state after the run, or a negative Utf8Run naming the first invalid byte (utf8.ts). */
+  validateUtf8(bytes: Uint8Array, start: number, end: number, state: number): Utf8Run;
 }
 
 /** The pure-JavaScript payload work: the reference. */
 export const jsPayloadOps: PayloadOps = {
   mask: xorMaskJs,
   validateUtf8: validateUtf8Js,
-  get utf8State() {
-    return utf8Outcome.state;
-  },
 };
 
 /**
  * Scans bytes[start, end) for complete frames: checks each header and the fragment sequence (RFC 6455
- * section 5.4), unmasks payloads in place, validates uncompressed text, and fills `out`.
+ * section 5.4), unmasks payloads in place, validates uncompressed text, and fills `out` (its JS table;
+ * `source` is `bytes`, so source offsets are input offsets).
  */
 export function scanFramesJs(
   bytes: Uint8Array,
@@ -39,19 +45,24 @@ export function scanFramesJs(
   ops: PayloadOps = jsPayloadOps,
 ): void {
   const header = out.header;
-  const table = out.table;
+  const table = out.jsTable;
+  const capacity = table.length / FRAME_ENTRY_WORDS;
+  out.table = table;
   out.source = bytes;
+  out.inLinearMemory = false;
+  out.sourceToInput = 0;
+  out.end = end;
   let pos = start;
   let count = 0;
   let status: ScanStatus = ScanStatus.COMPLETE;
   for (;;) {
-    if (count === FRAME_TABLE_CAPACITY) {
+    if (count === capacity) {
       status = ScanStatus.TABLE_FULL;
       break;
     }
     const headerLength = decodeHeaderJs(bytes, pos, end, options, header);
     if (headerLength === DecodeResult.NEED_MORE) break;
-    if (headerLength < 0) {
+    if (isDecodeError(headerLength)) {
       status = fail(out, headerLength, pos);
       break;
     }
@@ -77,21 +88,21 @@ export function scanFramesJs(
     if (isData) {
       let messageState = fragmentOpcode !== 0 ? state : startMessageState(byte0);
       if (options & DecodeOption.VALIDATE_UTF8 && isPlainText(messageState)) {
-        const bad = ops.validateUtf8(
+        const run = ops.validateUtf8(
           bytes,
           payloadStart,
           payloadEnd,
           (messageState >>> MessageState.UTF8_SHIFT) & 0xff,
         );
-        if (bad >= 0) {
-          status = fail(out, DecodeResult.INVALID_UTF8, bad);
+        if (run < 0) {
+          status = fail(out, DecodeResult.INVALID_UTF8, utf8InvalidAt(run));
           break;
         }
-        if (byte0 & HeaderBits.FIN && ops.utf8State !== UTF8_ACCEPT) {
+        if (byte0 & HeaderBits.FIN && run !== UTF8_ACCEPT) {
           status = fail(out, DecodeResult.INVALID_UTF8, payloadEnd);
           break;
         }
-        messageState = (messageState & 0xff) | (ops.utf8State << MessageState.UTF8_SHIFT);
+        messageState = (messageState & 0xff) | (run << MessageState.UTF8_SHIFT);
       }
       state = byte0 & HeaderBits.FIN ? 0 : messageState;
     }
@@ -109,7 +120,7 @@ export function scanFramesJs(
   out.state = state;
 }
 
-function fail(out: ScanOutcome, error: number, at: number): ScanStatus {
+function fail(out: ScanOutcome, error: DecodeError, at: number): ScanStatus {
   out.error = error;
   out.errorAt = at;
   return ScanStatus.ERROR;
@@ -117,9 +128,9 @@ function fail(out: ScanOutcome, error: number, at: number): ScanStatus {
 
 /**
  * RFC 6455 section 5.4: a continuation frame needs a fragmented message in progress, and a new data frame
- * must not start inside one. Returns the DecodeResult error for byte0 in message state `state`, or 0.
+ * must not start inside one. Returns the DecodeError for byte0 in message state `state`, or 0.
  */
-export function sequenceError(byte0: number, state: number): number {
+export function sequenceError(byte0: number, state: number): DecodeError | 0 {
   const opcode = byte0 & HeaderBits.OPCODE;
   if (opcode >= 0x8) return 0;
   const inMessage = (state & MessageState.OPCODE_BITS) !== 0;

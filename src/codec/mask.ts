@@ -1,10 +1,9 @@
 // XOR masking in JavaScript (RFC 6455 section 5.3): the reference for the WASM kernel and the path for
 // small inputs, where crossing into WASM costs more than the loop.
 //
-// A byte loop over a Uint8Array costs ~3 ns per byte in Node 20 on the reference machine (bench/codec,
-// "pure JS byte loop": 0.34 GB/s), so from WORD_LOOP_MIN_BYTES on, the aligned middle of the range is
-// XORed as 32-bit words through an Int32Array view of the same memory: four bytes per element, at the
-// price of creating the view.
+// A byte loop over a Uint8Array is slow in V8 (~3 ns per byte), so from WORD_LOOP_MIN_BYTES on, the aligned
+// middle of the range is XORed as 32-bit words through an Int32Array view of the same memory: four bytes
+// per element, at the price of creating the view (docs/measurements.md#js-mask-word-loop).
 
 /** Packs 4 key bytes as a little-endian u32 (key[0] in the low byte), the form the kernels take. */
 export function keyToWord(key: Uint8Array): number {
@@ -15,9 +14,8 @@ export function keyToWord(key: Uint8Array): number {
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
- * From this many bytes the aligned middle is XORed as words. unmask with setBackend('js'), CPU time per
- * call, 2026-11-25 (2 cores, Node 20.20.2): words against the byte loop 104 vs 105 ns at 128 B, 149 vs 154
- * at 192 B, 173 vs 205 at 256 B, 257 vs 392 at 512 B; below 192 B the view costs what the words save.
+ * From this many bytes the aligned middle is XORed as words; below it the view costs what the words save
+ * (docs/measurements.md#js-mask-word-loop).
  */
 const WORD_LOOP_MIN_BYTES = 192;
 

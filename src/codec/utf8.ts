@@ -111,20 +111,34 @@ for (let b = 0; b < 256; b++) {
   for (const state of Object.values(State)) rows[b] |= transition(state, cls) << state;
 }
 
-/** The state after the last validateUtf8Js call. */
-export const utf8Outcome = { state: UTF8_ACCEPT };
+/**
+ * What validating a run of bytes answers, in one number, so that no second result waits in a shared slot
+ * to be read later (and read stale, after another validation has run in between):
+ * - >= 0: every byte was valid; the number is the DFA state after the run, UTF8_ACCEPT (0) at a code point
+ *   boundary. Pass it as the state of the next run to continue the same text.
+ * - < 0: a byte was invalid; utf8InvalidAt(run) is its index.
+ * A plain number, not an object, so that the answer costs no allocation on the per-frame path.
+ */
+export type Utf8Run = number;
+
+/** The Utf8Run for an invalid byte at `index`. */
+export function utf8Invalid(index: number): Utf8Run {
+  return -1 - index;
+}
+
+/** The index of the invalid byte a negative Utf8Run names. */
+export function utf8InvalidAt(run: Utf8Run): number {
+  return -1 - run;
+}
 
 /**
- * Validates bytes[start, end) continuing from `state`. Returns -1 when no byte is invalid, else the index
- * of the first invalid byte. The state after the run is left in utf8Outcome.state.
+ * Validates bytes[start, end) continuing from `state` (a Utf8Run >= 0 from the run before, or UTF8_ACCEPT
+ * for a new text). Returns the state after the run, or utf8Invalid(index of the first invalid byte).
  */
-export function validateUtf8Js(bytes: Uint8Array, start: number, end: number, state: number): number {
+export function validateUtf8Js(bytes: Uint8Array, start: number, end: number, state: number): Utf8Run {
   let s = (state ^ State.ACCEPT) & STATE_BITS;
   let i = start;
-  if (s === State.REJECT) {
-    utf8Outcome.state = UTF8_REJECT;
-    return start;
-  }
+  if (s === State.REJECT) return utf8Invalid(start);
   // Four bytes per iteration, with one test for REJECT (which no byte leaves: on it, the byte loop below
   // finds which of the four); four ASCII bytes in ACCEPT need no steps at all.
   for (const last = end - 4; i <= last; i += 4) {
@@ -139,11 +153,7 @@ export function validateUtf8Js(bytes: Uint8Array, start: number, end: number, st
   }
   for (; i < end; i++) {
     s = rows[bytes[i]] >> s;
-    if ((s & STATE_BITS) === State.REJECT) {
-      utf8Outcome.state = UTF8_REJECT;
-      return i;
-    }
+    if ((s & STATE_BITS) === State.REJECT) return utf8Invalid(i);
   }
-  utf8Outcome.state = (s & STATE_BITS) ^ State.ACCEPT;
-  return -1;
+  return (s & STATE_BITS) ^ State.ACCEPT;
 }

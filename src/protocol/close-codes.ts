@@ -1,7 +1,7 @@
 // Which close status codes may travel in a close frame (RFC 6455 sections 7.4.1, 7.4.2 and the IANA
 // registry of section 11.7).
 
-import { CloseCode } from '../codec/constants.js';
+import { CloseCode } from '../codec/internal.js';
 
 /**
  * True for a code a close frame may carry: 1000-1003 and 1007-1014 (1012-1014 were registered after

@@ -3,10 +3,15 @@
 // close handshake and protocol errors come out through the handler. No timers: the transport owns time
 // (close timeouts, heartbeats) and the socket.
 
-import { CloseCode, HeaderBits, MAX_CONTROL_PAYLOAD, Opcode } from '../codec/constants.js';
-import { dispatchedOps } from '../codec/dispatch.js';
-import type { ProtocolError } from '../codec/errors.js';
-import { UTF8_ACCEPT } from '../codec/utf8.js';
+import {
+  CloseCode,
+  HeaderBits,
+  MAX_CONTROL_PAYLOAD,
+  Opcode,
+  type ProtocolError,
+  UTF8_ACCEPT,
+  validateUtf8,
+} from '../codec/internal.js';
 import { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes.js';
 import { type DeflateSettings, InflateLimitError } from './deflate-codec.js';
 import {
@@ -447,13 +452,12 @@ export class Connection implements FrameSink {
    */
   private checkInflatedText(piece: Uint8Array, end: boolean): boolean {
     if (this.receivingOpcode === Opcode.BINARY || !this.validateUtf8) return true;
-    const bad = dispatchedOps.validateUtf8(piece, 0, piece.length, this.inflatedUtf8State);
-    this.inflatedUtf8State = dispatchedOps.utf8State;
-    if (bad >= 0 || (end && this.inflatedUtf8State !== UTF8_ACCEPT)) {
+    const run = validateUtf8(piece, 0, piece.length, this.inflatedUtf8State);
+    if (run < 0 || (end && run !== UTF8_ACCEPT)) {
       this.onError(invalidUtf8());
       return false;
     }
-    if (end) this.inflatedUtf8State = UTF8_ACCEPT;
+    this.inflatedUtf8State = end ? UTF8_ACCEPT : run;
     return true;
   }
 
@@ -553,8 +557,7 @@ function closePayloadProblem(payload: Uint8Array): ProtocolError | null {
   if (payload.length === 1) return closePayloadOfOneByte();
   const code = (payload[0] << 8) | payload[1];
   if (!isValidWireCloseCode(code)) return invalidCloseCode(code);
-  const bad = dispatchedOps.validateUtf8(payload, 2, payload.length, UTF8_ACCEPT);
-  if (bad >= 0 || dispatchedOps.utf8State !== UTF8_ACCEPT) return invalidCloseReason();
+  if (validateUtf8(payload, 2, payload.length, UTF8_ACCEPT) !== UTF8_ACCEPT) return invalidCloseReason();
   return null;
 }
 

@@ -2,8 +2,7 @@
 // RangeError subclass, as ws's are); a caller's misuse is a plain TypeError or RangeError; an operation
 // in the wrong state is an InvalidStateError.
 
-import { CloseCode } from '../codec/constants.js';
-import { ProtocolError } from '../codec/errors.js';
+import { CloseCode, ProtocolError } from '../codec/internal.js';
 
 export { ProtocolError };
 

@@ -1,11 +1,12 @@
 // Reading frames from a byte stream (RFC 6455 section 5): socket chunks in, checked frames out.
 //
 // Copies per received payload, the cost this file exists to keep low:
-//   WASM path (a chunk of SCAN_WASM_MIN_BYTES or more): the chunk is copied once into the staging area,
-//     one call decodes, unmasks and validates every frame in it, and each payload is copied once out of
-//     linear memory into its own buffer (copyBytes) before any is delivered: 2 copies, the first shared
-//     by every frame of the chunk. Payloads are copied out before delivery so that a handler that sends
-//     (masking through the same staging area) or closes cannot disturb frames not yet delivered.
+//   WASM path (a chunk the codec's scanChunk gives to WASM: 64 B or more): the chunk is copied once into
+//     the staging area, one call decodes, unmasks and validates every frame in it, and each payload is
+//     copied once out of linear memory into its own buffer (copyBytes) before any is delivered: 2 copies,
+//     the first shared by every frame of the chunk. Payloads are copied out before delivery so that a
+//     handler that sends (masking through the same staging area) or closes cannot disturb frames not yet
+//     delivered.
 //   JS path (small chunks): frames are unmasked in the chunk itself and handed out as views of it: 0 copies.
 //   A frame whose payload spans chunks (the one frame a chunk can end inside) streams into a buffer of
 //     its own as the bytes arrive, unmasked on the way (maskInto: through staging for large pieces) and
@@ -14,14 +15,26 @@
 // Fragments are assembled into messages by the caller (message-assembler.ts), which costs one more copy
 // for a fragmented message only.
 
-import { selection } from '../codec/backend.js';
-import { DecodeOption, DecodeResult, HeaderBits, MessageState, ScanStatus } from '../codec/constants.js';
-import { dispatchedOps, maskInto, SCAN_WASM_MIN_BYTES } from '../codec/dispatch.js';
-import { decodeError, type ProtocolError } from '../codec/errors.js';
-import { decodeHeaderJs } from '../codec/frame-header.js';
-import { isPlainText, scanFramesJs, sequenceError, startMessageState } from '../codec/frame-scanner.js';
-import { FRAME_ENTRY_WORDS, FRAME_TABLE_CAPACITY, ScanOutcome } from '../codec/scan-outcome.js';
-import { UTF8_ACCEPT } from '../codec/utf8.js';
+import {
+  DecodeOption,
+  DecodeResult,
+  decodeError,
+  decodeHeaderJs,
+  FRAME_ENTRY_WORDS,
+  HeaderBits,
+  isDecodeError,
+  isPlainText,
+  MessageState,
+  maskInto,
+  type ProtocolError,
+  ScanOutcome,
+  ScanStatus,
+  scanChunk,
+  sequenceError,
+  startMessageState,
+  UTF8_ACCEPT,
+  validateUtf8,
+} from '../codec/internal.js';
 import { messageTooBig, tooManyFragments } from './errors.js';
 import type { Allocate } from './frame-writer.js';
 
@@ -73,7 +86,7 @@ const STREAM_UPFRONT_MAX_BYTES = 1 << 20;
  * a scan and the end of queueScanned, with no callback in between, so no other reader can interleave;
  * keeping one per connection would cost 64 KiB for each.
  */
-const sharedOutcome = new ScanOutcome(new Uint32Array(FRAME_TABLE_CAPACITY * FRAME_ENTRY_WORDS), new Uint8Array(0));
+const sharedOutcome = new ScanOutcome();
 
 /** A frame whose header has been read and whose payload is still arriving. */
 class StreamingFrame {
@@ -187,23 +200,11 @@ export class FrameReader {
     }
   }
 
-  /** Scans chunk from pos with the backend the dispatcher picks; queues the frames; returns where it stopped. */
+  /** Scans chunk from pos (the codec picks the backend); queues the frames; returns where it stopped. */
   private scan(chunk: Uint8Array, pos: number): number {
     const out = this.outcome;
-    const wasm = selection.wasm;
-    const remaining = chunk.length - pos;
-    let regionEnd = chunk.length;
-    let fromLinearMemory = false;
-    if (wasm !== null && (selection.forced || remaining >= SCAN_WASM_MIN_BYTES)) {
-      const length = Math.min(remaining, wasm.stagingSize);
-      regionEnd = pos + length;
-      wasm.stage(chunk, pos, regionEnd, 0);
-      wasm.scanStaged(length, this.decodeOptions, this.state, pos, out);
-      fromLinearMemory = true;
-    } else {
-      scanFramesJs(chunk, pos, chunk.length, this.decodeOptions, this.state, out, dispatchedOps);
-    }
-    if (!this.queueScanned(fromLinearMemory)) return chunk.length;
+    scanChunk(chunk, pos, this.decodeOptions, this.state, out);
+    if (!this.queueScanned()) return chunk.length;
     this.state = out.state;
     switch (out.status) {
       case ScanStatus.ERROR: {
@@ -211,7 +212,7 @@ export class FrameReader {
         const at = out.next;
         const byte1 = at + 1 < chunk.length ? chunk[at + 1] : -1;
         const byte0 = at < chunk.length ? chunk[at] : -1;
-        this.fail(decodeError(out.error as Parameters<typeof decodeError>[0], byte0, byte1));
+        this.fail(decodeError(out.error, byte0, byte1));
         return chunk.length;
       }
       case ScanStatus.PARTIAL:
@@ -222,7 +223,7 @@ export class FrameReader {
       default:
         // Everything consumed, or a header still arriving. If the scan reached the chunk's end, that
         // header's first bytes are kept; if it stopped at the end of the staging area, scan on from there.
-        if (out.next < regionEnd && regionEnd === chunk.length) {
+        if (out.next < out.end && out.end === chunk.length) {
           this.pendingHeader = chunk.slice(out.next);
           return chunk.length;
         }
@@ -230,9 +231,12 @@ export class FrameReader {
     }
   }
 
-  /** Queues the scanned frames, checking the message limits; false when a limit failed the stream. */
-  private queueScanned(fromLinearMemory: boolean): boolean {
-    const { table, source, count } = this.outcome;
+  /**
+   * Queues the scanned frames, checking the message limits; false when a limit failed the stream. Payloads
+   * in linear memory are copied out now, before a sink callback can send (and so reuse staging).
+   */
+  private queueScanned(): boolean {
+    const { table, source, count, inLinearMemory } = this.outcome;
     const copyBytes = this.options.copyBytes;
     for (let i = 0; i < count * FRAME_ENTRY_WORDS; i += FRAME_ENTRY_WORDS) {
       const start = table[i];
@@ -241,7 +245,7 @@ export class FrameReader {
       if (!this.countFrame(byte0, length)) return false;
       this.queuedByte0.push(byte0);
       this.queuedPayload.push(
-        fromLinearMemory ? copyBytes(source, start, start + length) : source.subarray(start, start + length),
+        inLinearMemory ? copyBytes(source, start, start + length) : source.subarray(start, start + length),
       );
     }
     return true;
@@ -284,13 +288,13 @@ export class FrameReader {
       return pos + take;
     }
     this.pendingHeader = null;
-    if (result < 0) {
-      this.fail(decodeError(result as Parameters<typeof decodeError>[0], joined[0], joined[1] ?? -1));
+    if (isDecodeError(result)) {
+      this.fail(decodeError(result, joined[0], joined[1] ?? -1));
       return chunk.length;
     }
     const sequence = sequenceError(header.byte0, this.state);
     if (sequence !== 0) {
-      this.fail(decodeError(sequence as Parameters<typeof decodeError>[0], header.byte0, header.byte1));
+      this.fail(decodeError(sequence, header.byte0, header.byte1));
       return chunk.length;
     }
     this.startStreaming(header.byte0, header.byte1, header.maskKey, header.payloadLength);
@@ -336,12 +340,12 @@ export class FrameReader {
     if (frame.checkUtf8) {
       // Fail fast: each piece is checked as it arrives, and the message must end on a code point.
       const utf8State = (frame.messageState >>> MessageState.UTF8_SHIFT) & 0xff;
-      const bad = dispatchedOps.validateUtf8(frame.buffer, at, at + n, utf8State);
-      if (bad >= 0 || (complete && fin && dispatchedOps.utf8State !== UTF8_ACCEPT)) {
+      const run = validateUtf8(frame.buffer, at, at + n, utf8State);
+      if (run < 0 || (complete && fin && run !== UTF8_ACCEPT)) {
         this.fail(decodeError(DecodeResult.INVALID_UTF8));
         return chunk.length;
       }
-      frame.messageState = (frame.messageState & 0xff) | (dispatchedOps.utf8State << MessageState.UTF8_SHIFT);
+      frame.messageState = (frame.messageState & 0xff) | (run << MessageState.UTF8_SHIFT);
     }
     if (!complete) return pos + n;
     this.streaming = null;
@@ -366,12 +370,12 @@ export class FrameReader {
     const fin = (frame.byte0 & HeaderBits.FIN) !== 0;
     if (frame.checkUtf8) {
       const utf8State = (frame.messageState >>> MessageState.UTF8_SHIFT) & 0xff;
-      const bad = dispatchedOps.validateUtf8(piece, 0, n, utf8State);
-      if (bad >= 0 || (complete && fin && dispatchedOps.utf8State !== UTF8_ACCEPT)) {
+      const run = validateUtf8(piece, 0, n, utf8State);
+      if (run < 0 || (complete && fin && run !== UTF8_ACCEPT)) {
         this.fail(decodeError(DecodeResult.INVALID_UTF8));
         return chunk.length;
       }
-      frame.messageState = (frame.messageState & 0xff) | (dispatchedOps.utf8State << MessageState.UTF8_SHIFT);
+      frame.messageState = (frame.messageState & 0xff) | (run << MessageState.UTF8_SHIFT);
     }
     // The first piece keeps the frame's opcode and RSV bits; the rest continue it; FIN marks the end.
     const first = frame.piecesDelivered === 0;

@@ -4,8 +4,7 @@
 // or masked (masking copies it anyway), or as two (header, then the caller's payload untouched) when a
 // large unmasked payload would cost a copy to join. The caller's bytes are never modified.
 
-import { HeaderBits } from '../codec/constants.js';
-import { maskInto } from '../codec/dispatch.js';
+import { HeaderBits, maskInto } from '../codec/internal.js';
 import type { MaskKeyPool } from './random.js';
 
 /** Allocates the bytes of an outgoing frame (Buffer.allocUnsafe in Node; a Uint8Array elsewhere). */

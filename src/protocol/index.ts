@@ -1,7 +1,7 @@
 // wasmsocket/protocol: the sans-IO RFC 6455 core, for people who bring their own I/O. Bytes in, events
 // out; messages in, bytes out; the opening handshake as functions over heads. Re-exports only.
 
-export { CloseCode, HeaderBits, MAX_CONTROL_PAYLOAD, Opcode } from '../codec/constants.js';
+export { CloseCode, HeaderBits, MAX_CONTROL_PAYLOAD, Opcode } from '../codec/internal.js';
 export { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes.js';
 export {
   Connection,

@@ -2,7 +2,7 @@
 // a single time and the same buffers go to every socket. Only servers send unmasked frames, so only
 // servers can share them (a client must mask every frame with a fresh key, RFC 6455 section 5.3).
 
-import { HeaderBits, Opcode } from '../codec/constants.js';
+import { HeaderBits, Opcode } from '../codec/internal.js';
 import {
   type Allocate,
   allocateUint8Array,

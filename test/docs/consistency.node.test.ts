@@ -1,9 +1,10 @@
 // The documents agree with the code and with each other: one figure for the memory of a compressing
 // connection, taken from the benchmark's table in docs/compression.md and linked from where it is
 // quoted; no draft sections left in; bench/README.md says what `npm start` and `npm run bench` really run
-// (bench/suites.js); and examples/cluster-redis.js says it needs Redis instead of retrying for ever.
+// (bench/suites.js); examples/cluster-redis.js says it needs Redis instead of retrying for ever; and every
+// pointer from the code to docs/measurements.md names a section that exists there.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,6 +73,30 @@ it('bench/README.md names the suites `npm start` and `npm run bench` run, as ben
   const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
   expect(packageJson.scripts.start).toMatch(/node bench\/run\.js --summary$/);
   expect(packageJson.scripts.bench).toMatch(/node bench\/run\.js$/);
+});
+
+it('every docs/measurements.md#section named in a code comment is a heading of that page', () => {
+  // GitHub's anchors: lower case, punctuation other than '-' dropped, spaces as '-'.
+  const anchors = new Set(
+    [...read('docs/measurements.md').matchAll(/^#+ (.+)$/gm)].map((match) =>
+      match[1]
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, '')
+        .replace(/\s/g, '-'),
+    ),
+  );
+  const pointers: string[] = [];
+  for (const folder of ['src', 'bindings', 'assembly']) {
+    const files = readdirSync(join(REPO_ROOT, folder), { recursive: true, encoding: 'utf8' });
+    for (const file of files.filter((name) => name.endsWith('.ts'))) {
+      for (const match of read(join(folder, file)).matchAll(/docs\/measurements\.md#([\w-]+)/g)) {
+        pointers.push(`${folder}/${file}#${match[1]}`);
+        expect(anchors, `${folder}/${file} points to #${match[1]}`).toContain(match[1]);
+      }
+    }
+  }
+  // The thresholds and costs that moved there are pointed to from where they are used.
+  expect(pointers.length).toBeGreaterThanOrEqual(8);
 });
 
 describe('examples/cluster-redis.js', () => {
