@@ -6,6 +6,7 @@
 // forms (a callback in place of options) and the CONNECTING check; this is the rest of their work, and
 // how close()'s reason is read.
 
+import type { SendOptions as FrameOptions } from '../protocol/connection.js';
 import { toBuffer } from './platform.js';
 import { PreparedMessage } from './prepared.js';
 import { SendOrder, type SendStreamOptions } from './send-order.js';
@@ -24,6 +25,9 @@ const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 /** RFC 6455 section 5.5: a control frame carries at most 125 bytes. */
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** The options of every Connection.send: filled before each call, which reads them at once (no allocation). */
+const frameOptions: Required<FrameOptions> = { binary: false, fin: true, mask: false, compress: true };
 
 export class Outgoing {
   private readonly ws: WebSocket;
@@ -117,7 +121,11 @@ export class Outgoing {
     if (prepared !== null && !this.maskByDefault && fin && !mask) {
       glue.connection.sendPrepared(prepared, options?.compress ?? prepared.compressedFrame !== null, cb);
     } else {
-      glue.connection.send(bytes, prepared?.isBinary ?? binary, fin, mask ?? this.maskByDefault, compress, cb);
+      frameOptions.binary = prepared?.isBinary ?? binary;
+      frameOptions.fin = fin;
+      frameOptions.mask = mask ?? this.maskByDefault;
+      frameOptions.compress = compress;
+      glue.connection.send(bytes, frameOptions, cb);
     }
     return glue.belowHighWaterMark;
   }

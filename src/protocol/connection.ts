@@ -27,6 +27,7 @@ import {
 import { type CopyBytes, copyBytesSlice, FrameReader, type FrameSink } from './frame-reader.js';
 import { type Allocate, allocateUint8Array, FrameWriter } from './frame-writer.js';
 import { MessageAssembler } from './message-assembler.js';
+import { finishedNowOrLater } from './now-or-later.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { maskKeyPoolFor, type RandomSource, webRandom } from './random.js';
 import { SendQueue } from './send-queue.js';
@@ -98,43 +99,139 @@ export interface ConnectionHandler {
 export const ReadyState = { OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
 
+/**
+ * A connection's life after the opening handshake (RFC 6455 sections 5.5.1 and 7), one value at a time.
+ * The legal moves (LEGAL_MOVES below), and what makes each:
+ *
+ *   OPEN ──────────── close(): our close frame is queued ──────────────────────────> CLOSE_SENT
+ *   OPEN ──────────── stopSending(): nothing more will be written ─────────────────> SENDING_STOPPED
+ *   OPEN ──────────── the peer's close frame (echoed) ─┐
+ *   CLOSE_SENT ────── the peer's close frame ──────────┼───────────────────────────> CLOSED
+ *   SENDING_STOPPED ─ the peer's close frame ──────────┘
+ *   every state ───── a protocol error, a failed compression, terminate() ─────────> ENDED
+ *
+ * readyState follows from it: OPEN and SENDING_STOPPED are OPEN, CLOSE_SENT is CLOSING, CLOSED and ENDED are
+ * CLOSED. Only OPEN may send data, pings or pongs (canSend).
+ */
+export const ConnectionState = {
+  /** Messages go both ways. */
+  OPEN: 0,
+  /** Our close frame is sent (or queued behind compression); what arrives until the peer's is delivered. */
+  CLOSE_SENT: 1,
+  /** Nothing more is written, not even a close frame; what arrives is still delivered (stopSending). */
+  SENDING_STOPPED: 2,
+  /** The peer's close frame arrived, after ours or answered by ours (or with sending stopped). */
+  CLOSED: 3,
+  /** Failed or terminated: nothing more is read, written or reported. */
+  ENDED: 4,
+} as const;
+export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
+
+const { OPEN, CLOSE_SENT, SENDING_STOPPED, CLOSED, ENDED } = ConnectionState;
+
+/** For each state, the states it may move to (a bit per state). ENDED to ENDED: terminate() again. */
+const LEGAL_MOVES: Readonly<Record<ConnectionState, number>> = {
+  [OPEN]: (1 << CLOSE_SENT) | (1 << SENDING_STOPPED) | (1 << CLOSED) | (1 << ENDED),
+  [CLOSE_SENT]: (1 << CLOSED) | (1 << ENDED),
+  [SENDING_STOPPED]: (1 << CLOSED) | (1 << ENDED),
+  [CLOSED]: 1 << ENDED,
+  [ENDED]: 1 << ENDED,
+};
+
+const READY_STATE: Readonly<Record<ConnectionState, ReadyState>> = {
+  [OPEN]: ReadyState.OPEN,
+  [CLOSE_SENT]: ReadyState.CLOSING,
+  [SENDING_STOPPED]: ReadyState.OPEN,
+  [CLOSED]: ReadyState.CLOSED,
+  [ENDED]: ReadyState.CLOSED,
+};
+
+/** Where the data message being sent is (permessage-deflate decides per message, on its first frame). */
+const Outgoing = {
+  /** Between messages: the next send starts one. */
+  NONE: 0,
+  /** A fragmented message is being sent uncompressed; the next send continues it. */
+  PLAIN: 1,
+  /** A fragmented message is being sent compressed; the next send continues it. */
+  COMPRESSED: 2,
+} as const;
+type Outgoing = (typeof Outgoing)[keyof typeof Outgoing];
+
+/**
+ * How Connection.send frames one message or one fragment of it. send reads it before returning and keeps
+ * nothing of it, so a transport may reuse one object for every call (no allocation per message).
+ */
+export interface SendOptions {
+  /** Binary (opcode 0x2) rather than text (0x1). Read on a message's first fragment only. */
+  binary: boolean;
+  /** The message's last fragment (default true); false starts or continues a fragmented message (5.4). */
+  fin?: boolean | undefined;
+  /** Mask the frame (default: as the role requires, a client masks, section 5.3). */
+  mask?: boolean | undefined;
+  /**
+   * With permessage-deflate negotiated, compress the message when it reaches the threshold (default true).
+   * Read on a message's first fragment only: RSV1 marks a message, not a frame (RFC 7692 section 6).
+   */
+  compress?: boolean | undefined;
+}
+
+/** A prepared message's data, when it must be compressed for this connection (sendPrepared). */
+const PREPARED_TEXT: SendOptions = Object.freeze({ binary: false, fin: true, mask: false, compress: true });
+const PREPARED_BINARY: SendOptions = Object.freeze({ binary: true, fin: true, mask: false, compress: true });
+
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 export class Connection implements FrameSink {
   readonly role: 'server' | 'client';
-  /** OPEN until a close frame is sent or received, CLOSING after ours, CLOSED after both (or a failure). */
-  readyState: ReadyState = ReadyState.OPEN;
-  /** The code and reason of the peer's close frame, once received. */
-  closeCode: number = CloseCode.ABNORMAL_CLOSURE;
-  closeReason = '';
-  private closeSent = false;
-  private closeReceived = false;
   private readonly handler: ConnectionHandler;
   private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
   private readonly assembler: MessageAssembler;
+  /** Keeps outgoing frames in call order while compression finishes asynchronously. */
+  private readonly sendQueue: SendQueue;
+  private readonly deflate: DeflateSettings | null;
+  private readonly maxPayload: number;
+  private readonly validateUtf8: boolean;
   private readonly autoPong: boolean;
   private readonly maskOutgoing: boolean;
-  /** The opcode of the message being received (for continuation frames), 0 when none. */
-  private receivingOpcode = 0;
-  /** True while a message sent with fin: false awaits its last fragment. */
-  private sendingFragmented = false;
-  /** Whether the message being sent is compressed (decided by its first fragment). */
-  private sendingCompressed = false;
-  /** Whether the message being received is compressed (RSV1 on its first frame). */
-  private receivingCompressed = false;
-  /** True while a received compressed piece is being inflated: delivery waits for it. */
-  private inflating = false;
-  private receivingPaused = false;
-  /** With streamMessages: true until the first part of the message being received has gone out. */
-  private awaitingFirstPart = true;
+  private readonly streamMessages: boolean;
+
+  /** Where the connection is in its life (ConnectionState: the legal moves are listed there). */
+  private state: ConnectionState = OPEN;
+  /** The code and reason of the peer's close frame, once received. */
+  private peerCloseCode: number = CloseCode.ABNORMAL_CLOSURE;
+  private peerCloseReason = '';
+
+  /** The data message being sent. */
+  private outgoing: Outgoing = Outgoing.NONE;
+
+  /**
+   * The data message being received: header byte 0 of its first frame, reduced to what holds for the
+   * whole message, its opcode and RSV1 (compressed). 0 before the first message.
+   */
+  private incoming = 0;
   /** The UTF-8 DFA state of the inflated text of the message being received. */
   private inflatedUtf8State = UTF8_ACCEPT;
-  private readonly streamMessages: boolean;
+  /** With streamMessages: true until the first part of the message being received has gone out. */
+  private awaitingFirstPart = true;
+  /** True while a received compressed piece is being inflated: delivery waits for it. */
+  private inflating = false;
+  /** True between pauseReceiving() and resumeReceiving(). */
+  private receivingPaused = false;
+  /** Called once everything received so far has been delivered (whenReceiveSettled). */
+  private receiveSettled: (() => void) | null = null;
+  /** Goes on reading once an inflation that finished later has delivered its output (made once). */
+  private readonly resumeAfterInflate = () => {
+    if (!this.receivingPaused) this.reader.resume();
+    this.notifyIfReceiveSettled();
+  };
+
   /** True while the transport's writes are backed up: automatic pongs wait (holdPongs). */
   private pongsHeld = false;
+  /** True while a pong sits in the send queue (it answers pingToAnswer when its turn comes). */
+  private pongQueued = false;
   /**
    * The payload of the latest ping whose automatic pong has not been written yet: copied into one
    * 125-byte buffer of this connection's (allocated the first time a pong waits), its length, -1 for none.
@@ -143,13 +240,6 @@ export class Connection implements FrameSink {
    */
   private pingToAnswer: Uint8Array | null = null;
   private pingToAnswerLength = -1;
-  /** True while a pong sits in the send queue (it answers pingToAnswer when its turn comes). */
-  private pongQueued = false;
-  private readonly maxPayload: number;
-  private readonly validateUtf8: boolean;
-  private readonly deflate: DeflateSettings | null;
-  /** Keeps outgoing frames in call order while compression finishes asynchronously. */
-  private readonly sendQueue: SendQueue;
 
   constructor(options: ConnectionOptions, handler: ConnectionHandler) {
     this.role = options.role;
@@ -181,6 +271,21 @@ export class Connection implements FrameSink {
     );
   }
 
+  /** OPEN until a close frame is sent or received, CLOSING after ours, CLOSED after both (or a failure). */
+  get readyState(): ReadyState {
+    return READY_STATE[this.state];
+  }
+
+  /** The code of the peer's close frame (1005 when it had none), 1006 until one arrives. */
+  get closeCode(): number {
+    return this.peerCloseCode;
+  }
+
+  /** The reason of the peer's close frame, '' until one arrives. */
+  get closeReason(): string {
+    return this.peerCloseReason;
+  }
+
   /** Bytes from the peer. The connection may modify `chunk` and hand out views of it. */
   receive(chunk: Uint8Array): void {
     this.reader.push(chunk);
@@ -200,24 +305,24 @@ export class Connection implements FrameSink {
    * Sends a data message, or one fragment of it: `fin: false` starts or continues a fragmented message
    * (section 5.4), which the next call with `fin: true` ends. With permessage-deflate negotiated,
    * `compress` (default true) compresses messages of at least the threshold; RSV1 marks the first frame
-   * only (RFC 7692 section 6). Throws InvalidStateError after close.
+   * only (RFC 7692 section 6). `options` is read before this returns (SendOptions). Throws
+   * InvalidStateError after close.
    */
-  send(
-    data: Uint8Array,
-    isBinary: boolean,
-    fin = true,
-    mask = this.maskOutgoing,
-    compress = true,
-    done?: unknown,
-  ): void {
+  send(data: Uint8Array, options: SendOptions, done?: unknown): void {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`send options must be an object such as { binary: true }, got ${String(options)}`);
+    }
+    const { binary, fin = true, mask = this.maskOutgoing, compress = true } = options;
     this.assertCanSend();
-    const first = !this.sendingFragmented;
-    const opcode = first ? (isBinary ? Opcode.BINARY : Opcode.TEXT) : Opcode.CONTINUATION;
-    this.sendingFragmented = !fin;
+    const first = this.outgoing === Outgoing.NONE;
+    const opcode = first ? (binary ? Opcode.BINARY : Opcode.TEXT) : Opcode.CONTINUATION;
     const deflate = this.deflate;
-    if (first) this.sendingCompressed = deflate !== null && compress && data.length >= deflate.threshold;
+    const compressed =
+      deflate !== null &&
+      (first ? compress && data.length >= deflate.threshold : this.outgoing === Outgoing.COMPRESSED);
+    this.outgoing = fin ? Outgoing.NONE : compressed ? Outgoing.COMPRESSED : Outgoing.PLAIN;
     const finBit = fin ? HeaderBits.FIN : 0;
-    if (!this.sendingCompressed || deflate === null) {
+    if (!compressed) {
       this.sendQueue.push(() => this.writer.frame(finBit | opcode, data, mask), done, data.length);
       return;
     }
@@ -244,14 +349,14 @@ export class Connection implements FrameSink {
    */
   sendPrepared(message: PreparedMessage, compress: boolean, done?: unknown): void {
     this.assertCanSend();
-    if (this.sendingFragmented) throw new InvalidStateError('A fragmented message is being sent');
+    if (this.outgoing !== Outgoing.NONE) throw new InvalidStateError('A fragmented message is being sent');
     const deflate = this.deflate;
     if (compress && deflate !== null && message.data.length >= deflate.threshold) {
       const compressedFrame = message.compressedFrame;
       if (compressedFrame !== null && deflate.takesPrecompressed) {
         this.sendQueue.push(() => compressedFrame, done, message.data.length);
       } else {
-        this.send(message.data, message.isBinary, true, false, true, done);
+        this.send(message.data, message.isBinary ? PREPARED_BINARY : PREPARED_TEXT, done);
       }
       return;
     }
@@ -273,8 +378,9 @@ export class Connection implements FrameSink {
    */
   close(code?: number, reason = '', done?: unknown): void {
     const payload = encodeClosePayload(code, reason);
-    if (this.closeSent || this.readyState === ReadyState.CLOSED) return;
-    this.writeClose(payload, done);
+    if (this.state !== OPEN) return;
+    this.moveTo(CLOSE_SENT);
+    this.queueCloseFrame(payload, done);
   }
 
   /**
@@ -283,17 +389,15 @@ export class Connection implements FrameSink {
    * transport drops the socket, waits for whenReceiveSettled, then calls terminate().
    */
   stopSending(): void {
+    if (this.state === OPEN) this.moveTo(SENDING_STOPPED);
     this.sendQueue.abandon();
-    this.closeSent = true;
   }
 
   /** Stops reading and writing without a closing handshake (the transport then drops the socket). */
   terminate(): void {
+    this.moveTo(ENDED);
     this.reader.stop();
     this.sendQueue.abandon();
-    this.closeSent = true;
-    this.readyState = ReadyState.CLOSED;
-    this.finished = true;
     this.deflate?.codec.dispose();
   }
 
@@ -311,7 +415,7 @@ export class Connection implements FrameSink {
   /** The transport can take bytes again: the pong for the latest ping held meanwhile is written. */
   releasePongs(): void {
     this.pongsHeld = false;
-    if (this.pingToAnswerLength >= 0 && !this.pongQueued && !this.closeSent) this.queuePong();
+    if (this.pingToAnswerLength >= 0 && !this.pongQueued && this.state === OPEN) this.queuePong();
   }
 
   /** Payload bytes of messages waiting for compression (or behind it) before they can be written. */
@@ -331,14 +435,25 @@ export class Connection implements FrameSink {
    * and the peer's close code are not lost.
    */
   whenReceiveSettled(callback: () => void): void {
-    if (!this.inflating || this.receivingPaused || this.finished) {
+    if (!this.inflating || this.receivingPaused || this.state === ENDED) {
       callback();
       return;
     }
     this.receiveSettled = callback;
   }
 
-  private receiveSettled: (() => void) | null = null;
+  /** True while data frames may still be sent: open, and no close frame sent (nor sending stopped). */
+  get canSend(): boolean {
+    return this.state === OPEN;
+  }
+
+  /** Moves to `next`; a move LEGAL_MOVES does not list is a bug in this class, reported as one. */
+  private moveTo(next: ConnectionState): void {
+    if ((LEGAL_MOVES[this.state] & (1 << next)) === 0) {
+      throw new Error(`wasmsocket: internal error: connection state ${this.state} cannot move to ${next}`);
+    }
+    this.state = next;
+  }
 
   private notifyIfReceiveSettled(): void {
     if (this.inflating || this.receiveSettled === null) return;
@@ -347,13 +462,8 @@ export class Connection implements FrameSink {
     callback();
   }
 
-  /** True while data frames may still be sent: open, and no close frame sent (nor sending stopped). */
-  get canSend(): boolean {
-    return !this.closeSent && this.readyState === ReadyState.OPEN;
-  }
-
   private assertCanSend(): void {
-    if (!this.canSend) {
+    if (this.state !== OPEN) {
       throw new InvalidStateError(`WebSocket is not open: readyState ${this.readyState}`);
     }
   }
@@ -391,9 +501,8 @@ export class Connection implements FrameSink {
     });
   }
 
-  private writeClose(payload: Uint8Array, done?: unknown): void {
-    this.closeSent = true;
-    this.readyState = this.closeReceived ? ReadyState.CLOSED : ReadyState.CLOSING;
+  /** Queues our close frame behind whatever is queued (the state has already moved). */
+  private queueCloseFrame(payload: Uint8Array, done?: unknown): void {
     this.sendQueue.push(() => this.writer.frame(HeaderBits.FIN | Opcode.CLOSE, payload, this.maskOutgoing), done);
   }
 
@@ -411,7 +520,7 @@ export class Connection implements FrameSink {
     const opcode = byte0 & HeaderBits.OPCODE;
     switch (opcode) {
       case Opcode.PING:
-        if (this.autoPong && !this.closeSent) this.answerPing(payload);
+        if (this.autoPong && this.state === OPEN) this.answerPing(payload);
         this.handler.ping(payload);
         break;
       case Opcode.PONG:
@@ -422,20 +531,22 @@ export class Connection implements FrameSink {
         return false;
       default: {
         const fin = (byte0 & HeaderBits.FIN) !== 0;
-        if (opcode !== Opcode.CONTINUATION) {
-          this.receivingOpcode = opcode;
-          this.receivingCompressed = (byte0 & HeaderBits.RSV1) !== 0;
-        }
-        if (this.receivingCompressed) return this.inflate(payload, fin);
+        if (opcode !== Opcode.CONTINUATION) this.incoming = byte0 & (HeaderBits.OPCODE | HeaderBits.RSV1);
+        if ((this.incoming & HeaderBits.RSV1) !== 0) return this.inflate(payload, fin);
         this.deliverData(payload, fin);
       }
     }
     return !this.receivingPaused;
   }
 
+  /** True when the message being received is binary (else text). */
+  private get incomingIsBinary(): boolean {
+    return (this.incoming & HeaderBits.OPCODE) === Opcode.BINARY;
+  }
+
   /** Plain message bytes (received, or inflated): assembled into a message, or passed on as a part. */
   private deliverData(data: Uint8Array, fin: boolean): void {
-    const isBinary = this.receivingOpcode === Opcode.BINARY;
+    const isBinary = this.incomingIsBinary;
     if (this.streamMessages) {
       const first = this.awaitingFirstPart;
       this.awaitingFirstPart = fin;
@@ -451,7 +562,7 @@ export class Connection implements FrameSink {
    * fail-fast per piece, and whole code points at the end. False after failing the connection.
    */
   private checkInflatedText(piece: Uint8Array, end: boolean): boolean {
-    if (this.receivingOpcode === Opcode.BINARY || !this.validateUtf8) return true;
+    if (this.incomingIsBinary || !this.validateUtf8) return true;
     const run = validateUtf8(piece, 0, piece.length, this.inflatedUtf8State);
     if (run < 0 || (end && run !== UTF8_ACCEPT)) {
       this.onError(invalidUtf8());
@@ -467,38 +578,34 @@ export class Connection implements FrameSink {
    */
   private inflate(payload: Uint8Array, fin: boolean): boolean {
     const codec = (this.deflate as DeflateSettings).codec;
-    let finishedSynchronously = false;
-    let returned = false;
-    this.inflating = true;
     const limit = Math.max(this.maxPayload, 0);
-    codec.decompress(payload, fin, limit, (error, output) => {
-      this.inflating = false;
-      if (this.finished) {
-        this.notifyIfReceiveSettled();
-        return;
-      }
-      if (error !== null) {
-        this.notifyIfReceiveSettled();
-        this.onError(error instanceof InflateLimitError ? messageTooBig() : invalidCompressedData(error));
-        return;
-      }
-      for (const piece of output) {
-        if (!this.checkInflatedText(piece, false)) return;
-        this.deliverData(piece, false);
-      }
-      if (fin) {
-        if (!this.checkInflatedText(EMPTY, true)) return;
-        this.deliverData(EMPTY, true);
-      }
-      if (returned) {
-        if (!this.receivingPaused) this.reader.resume();
-        this.notifyIfReceiveSettled();
-      } else {
-        finishedSynchronously = true;
-      }
-    });
-    returned = true;
-    return finishedSynchronously && !this.receivingPaused;
+    this.inflating = true;
+    const finishedNow = finishedNowOrLater(
+      (finish) =>
+        codec.decompress(payload, fin, limit, (error, output) => {
+          this.inflating = false;
+          if (this.state === ENDED) {
+            this.notifyIfReceiveSettled();
+            return;
+          }
+          if (error !== null) {
+            this.notifyIfReceiveSettled();
+            this.onError(error instanceof InflateLimitError ? messageTooBig() : invalidCompressedData(error));
+            return;
+          }
+          for (const piece of output) {
+            if (!this.checkInflatedText(piece, false)) return;
+            this.deliverData(piece, false);
+          }
+          if (fin) {
+            if (!this.checkInflatedText(EMPTY, true)) return;
+            this.deliverData(EMPTY, true);
+          }
+          finish();
+        }),
+      this.resumeAfterInflate,
+    );
+    return finishedNow && !this.receivingPaused;
   }
 
   private onCloseFrame(payload: Uint8Array): void {
@@ -510,33 +617,29 @@ export class Connection implements FrameSink {
     }
     const code = payload.length >= 2 ? (payload[0] << 8) | payload[1] : CloseCode.NO_STATUS_RECEIVED;
     const reason = payload.length > 2 ? textDecoder.decode(payload.subarray(2)) : '';
-    this.closeReceived = true;
-    this.closeCode = code;
-    this.closeReason = reason;
+    this.peerCloseCode = code;
+    this.peerCloseReason = reason;
+    const mustAnswer = this.state === OPEN;
+    this.moveTo(CLOSED);
     // Section 5.5.1: answer with a close frame, echoing the code and reason (an empty frame if none came).
-    if (!this.closeSent) this.writeClose(code === CloseCode.NO_STATUS_RECEIVED ? EMPTY : payload);
-    this.readyState = ReadyState.CLOSED;
+    if (mustAnswer) this.queueCloseFrame(code === CloseCode.NO_STATUS_RECEIVED ? EMPTY : payload);
     this.handler.closed(code, reason);
   }
 
   private onError(error: ProtocolError): void {
-    if (this.finished) return;
-    this.finished = true;
+    if (this.state === ENDED) return;
+    const mustSendClose = this.state === OPEN;
+    this.moveTo(ENDED);
     this.reader.stop();
     // Frames still waiting on compression are dropped: the close frame must be the last thing sent.
     this.sendQueue.abandon();
-    if (!this.closeSent) {
-      this.closeSent = true;
+    if (mustSendClose) {
       this.handler.write(
         this.writer.frame(HeaderBits.FIN | Opcode.CLOSE, encodeClosePayload(error.closeCode, ''), this.maskOutgoing),
       );
     }
-    this.readyState = ReadyState.CLOSED;
     this.handler.failed(error);
   }
-
-  /** True after a failure or terminate(): nothing more is read, written or reported. */
-  private finished = false;
 }
 
 /** One buffer from the codec's output pieces (usually there is just one). */

@@ -2,6 +2,8 @@
 // later, and every frame queued after it (data, ping, pong, close) waits its turn, as the RFC's
 // ordering requires. Nothing here waits on the socket: that is the transport's backpressure.
 
+import { finishedNowOrLater } from './now-or-later.js';
+
 type Build = () => Uint8Array[];
 
 interface SendTarget {
@@ -19,11 +21,18 @@ interface Job {
 }
 
 export class SendQueue {
-  private readonly jobs: Job[] = [];
-  private running = false;
   private readonly target: SendTarget;
+  private readonly jobs: Job[] = [];
+  /** True while a job's asynchronous step runs. */
+  private running = false;
   /** The `done` of the job whose asynchronous step is running. */
   private runningDone: unknown;
+  /** Payload bytes of the frames waiting here. */
+  private waitingBytes = 0;
+  /** After abandon(): nothing queued is written any more. */
+  private abandoned = false;
+  /** Goes on with the queue once an asynchronous step has finished (made once, not per job). */
+  private readonly resume = () => this.next();
 
   /**
    * `target.write` receives every frame's chunks, in order (the connection's handler); `target.discarded`,
@@ -33,32 +42,30 @@ export class SendQueue {
     this.target = target;
   }
 
-  private write(chunks: Uint8Array[], done: unknown): void {
-    this.target.write(chunks, done);
-  }
-
   /** True while a job waits for an asynchronous step. */
   get busy(): boolean {
     return this.running || this.jobs.length > 0;
   }
 
   /** Payload bytes of the frames waiting here (what ws's bufferedAmount counts beside the socket's). */
-  queuedBytes = 0;
+  get queuedBytes(): number {
+    return this.waitingBytes;
+  }
 
   /** A frame built now, or after the jobs ahead of it. `size`: its payload bytes. */
   push(build: Build, done?: unknown, size = 0): void {
     if (!this.busy) {
-      this.write(build(), done);
+      this.target.write(build(), done);
       return;
     }
     this.jobs.push({ build, start: null, done, size });
-    this.queuedBytes += size;
+    this.waitingBytes += size;
   }
 
   /** A frame whose bytes come from an asynchronous step (compression). */
   pushAsync(start: Start, done?: unknown, size = 0): void {
     this.jobs.push({ build: null, start, done, size });
-    this.queuedBytes += size;
+    this.waitingBytes += size;
     if (!this.running) this.next();
   }
 
@@ -69,37 +76,36 @@ export class SendQueue {
   abandon(): void {
     if (this.abandoned) return;
     this.abandoned = true;
-    this.queuedBytes = 0;
+    this.waitingBytes = 0;
     const dropped = this.jobs.splice(0).map((job) => job.done);
     if (this.running) dropped.unshift(this.runningDone);
     // Every send learns its fate: a callback waiting on a frame that will never be written is told so.
     for (const done of dropped) if (done !== undefined) this.target.discarded?.(done);
   }
 
-  private abandoned = false;
-
   private next(): void {
     while (this.jobs.length > 0) {
       const job = this.jobs.shift() as Job;
       if (job.build !== null) {
-        this.queuedBytes -= job.size;
-        this.write(job.build(), job.done);
+        this.waitingBytes -= job.size;
+        this.target.write(job.build(), job.done);
         continue;
       }
       this.running = true;
       this.runningDone = job.done;
-      let finishedSynchronously = false;
-      let returned = false;
-      (job.start as Start)((chunks) => {
-        this.running = false;
-        if (this.abandoned) return;
-        this.queuedBytes -= job.size;
-        this.write(chunks, job.done);
-        if (returned) this.next();
-        else finishedSynchronously = true;
-      });
-      returned = true;
-      if (!finishedSynchronously) return;
+      const start = job.start as Start;
+      const finishedNow = finishedNowOrLater(
+        (finish) =>
+          start((chunks) => {
+            this.running = false;
+            if (this.abandoned) return;
+            this.waitingBytes -= job.size;
+            this.target.write(chunks, job.done);
+            finish();
+          }),
+        this.resume,
+      );
+      if (!finishedNow) return;
     }
   }
 }

@@ -7,7 +7,7 @@
 
 import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
-import { Connection, ReadyState } from '../protocol/connection.js';
+import { Connection, ReadyState, type SendOptions } from '../protocol/connection.js';
 import type { RandomSource } from '../protocol/random.js';
 import type { Channel, ChannelEnd, ChannelEvents } from './channel.js';
 
@@ -31,6 +31,18 @@ interface PendingSend {
 }
 
 const ignore = () => {};
+
+/**
+ * How this client frames what it sends: masked (section 5.3) and never compressed (it offers no
+ * extension), text or binary, last fragment or not. The four shapes are made once: no allocation per send.
+ */
+const FRAME_OPTIONS: readonly SendOptions[] = [false, true].flatMap((binary) =>
+  [false, true].map((fin) => Object.freeze({ binary, fin, mask: true, compress: false })),
+);
+
+function frameOptions(binary: boolean, fin: boolean): SendOptions {
+  return FRAME_OPTIONS[(binary ? 2 : 0) + (fin ? 1 : 0)];
+}
 
 export class StreamSession implements Channel {
   readonly protocol: string;
@@ -99,7 +111,7 @@ export class StreamSession implements Channel {
     return new Promise<void>((resolve, reject) => {
       const pending: PendingSend = { resolve, reject, bytes: data.length };
       // Throws InvalidStateError once a close frame has been sent or received.
-      this.connection.send(data, isBinary, fin, true, false, pending);
+      this.connection.send(data, frameOptions(isBinary, fin), pending);
       this.bufferedAmount += data.length;
     });
   }

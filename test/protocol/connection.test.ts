@@ -135,10 +135,10 @@ for (const backend of ['js', 'wasm-simd'] as const) {
     it('sends masked frames as a client with fresh keys, and fragments on request', () => {
       setBackend(backend);
       const { connection, written } = harness({ role: 'client' });
-      connection.send(new TextEncoder().encode('one'), false);
-      connection.send(new TextEncoder().encode('one'), false);
-      connection.send(Uint8Array.of(1, 2), true, false);
-      connection.send(Uint8Array.of(3), true, true);
+      connection.send(new TextEncoder().encode('one'), { binary: false });
+      connection.send(new TextEncoder().encode('one'), { binary: false });
+      connection.send(Uint8Array.of(1, 2), { binary: true, fin: false });
+      connection.send(Uint8Array.of(3), { binary: true, fin: true });
       const headers = written.map((bytes) => parseFrameHeader(bytes));
       expect(headers.every((h) => h?.masked)).toBe(true);
       expect(Array.from(headers[0]?.maskKey ?? [])).not.toEqual(Array.from(headers[1]?.maskKey ?? []));
@@ -159,7 +159,7 @@ for (const backend of ['js', 'wasm-simd'] as const) {
       expect(() => connection.close(1000, 'x'.repeat(124))).toThrow(RangeError);
       expect(() => connection.ping(new Uint8Array(126))).toThrow(RangeError);
       connection.close(1000);
-      expect(() => connection.send(new Uint8Array(1), true)).toThrow(/not open/);
+      expect(() => connection.send(new Uint8Array(1), { binary: true })).toThrow(/not open/);
     });
 
     it('lets a handler send while a chunk of many messages is delivered, without corrupting them', () => {
@@ -172,7 +172,7 @@ for (const backend of ['js', 'wasm-simd'] as const) {
       const { connection } = harness({ role: 'server' });
       // Re-entrant work on another connection (client masking goes through the same WASM staging area).
       (connection as unknown as { handler: { message: (d: Uint8Array) => void } }).handler.message = (data) => {
-        other.connection.send(random.bytes(5000), true);
+        other.connection.send(random.bytes(5000), { binary: true });
         received.push(data.slice());
       };
       connection.receive(stream);

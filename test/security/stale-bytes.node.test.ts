@@ -166,7 +166,7 @@ describe.each(BACKENDS)('no stale bytes (%s)', (backend) => {
         failed() {},
       },
     );
-    for (const message of list) connection.send(message.data, message.isBinary);
+    for (const message of list) connection.send(message.data, { binary: message.isBinary });
     const unmasked: Message[] = written.map((frame) => {
       const header = parseFrameHeader(frame, 0);
       if (header === null || header.maskKey === null) throw new Error('a client frame must be whole and masked');
