@@ -1,4 +1,5 @@
 import { CloseCode, type DecodeError, DecodeResult } from './constants.js';
+import { ErrorCode } from './error-codes.js';
 
 /**
  * A peer broke the protocol. `closeCode` is the status to close with (RFC 6455 section 7.4.1) and
@@ -22,62 +23,62 @@ const decodeErrors: Record<DecodeError, readonly [message: string, closeCode: nu
   [DecodeResult.RESERVED_OPCODE]: [
     'Invalid WebSocket frame: invalid opcode (reserved)',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_INVALID_OPCODE',
+    ErrorCode.INVALID_OPCODE,
   ],
   [DecodeResult.RSV1_NOT_ALLOWED]: [
     'Invalid WebSocket frame: RSV1 must be clear',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_UNEXPECTED_RSV_1',
+    ErrorCode.UNEXPECTED_RSV_1,
   ],
   [DecodeResult.RSV23_NOT_ALLOWED]: [
     'Invalid WebSocket frame: RSV2 and RSV3 must be clear',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_UNEXPECTED_RSV_2_3',
+    ErrorCode.UNEXPECTED_RSV_2_3,
   ],
   [DecodeResult.CONTROL_TOO_LONG]: [
     'Invalid WebSocket frame: invalid payload length (a control frame over 125 bytes)',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+    ErrorCode.INVALID_CONTROL_PAYLOAD_LENGTH,
   ],
   [DecodeResult.CONTROL_FRAGMENTED]: [
     'Invalid WebSocket frame: FIN must be set',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_EXPECTED_FIN',
+    ErrorCode.EXPECTED_FIN,
   ],
   [DecodeResult.MASK_REQUIRED]: [
     'Invalid WebSocket frame: MASK must be set',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_EXPECTED_MASK',
+    ErrorCode.EXPECTED_MASK,
   ],
   [DecodeResult.MASK_FORBIDDEN]: [
     'Invalid WebSocket frame: MASK must be clear',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_UNEXPECTED_MASK',
+    ErrorCode.UNEXPECTED_MASK,
   ],
   [DecodeResult.LENGTH_MSB_SET]: [
     'Invalid WebSocket frame: payload length has its most significant bit set',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_INVALID_PAYLOAD_LENGTH',
+    ErrorCode.INVALID_PAYLOAD_LENGTH,
   ],
   [DecodeResult.LENGTH_UNSAFE]: [
     'Unsupported WebSocket frame: payload length > 2^53 - 1',
     CloseCode.MESSAGE_TOO_BIG,
-    'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
+    ErrorCode.UNSUPPORTED_DATA_PAYLOAD_LENGTH,
   ],
   [DecodeResult.UNEXPECTED_CONTINUATION]: [
     'Invalid WebSocket frame: invalid opcode 0',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_INVALID_OPCODE',
+    ErrorCode.INVALID_OPCODE,
   ],
   [DecodeResult.EXPECTED_CONTINUATION]: [
     'Invalid WebSocket frame: invalid opcode (a new data frame inside a fragmented message)',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_INVALID_OPCODE',
+    ErrorCode.INVALID_OPCODE,
   ],
   [DecodeResult.INVALID_UTF8]: [
     'Invalid WebSocket frame: invalid UTF-8 sequence',
     CloseCode.INVALID_PAYLOAD,
-    'WS_ERR_INVALID_UTF8',
+    ErrorCode.INVALID_UTF8,
   ],
 };
 

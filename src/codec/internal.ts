@@ -11,7 +11,8 @@
 //   (Utf8Run: the state after the run, or where the first invalid byte is), never through a slot read later.
 // - A lone header (one split across chunks): decodeHeaderJs into a DecodedHeader, with sequenceError,
 //   startMessageState and isPlainText, the scanner's own rules for fragments, so both apply one rule.
-// - Errors: ProtocolError, and decodeError for a DecodeError (isDecodeError tells one from a length).
+// - Errors: ProtocolError, decodeError for a DecodeError (isDecodeError tells one from a length), and
+//   ErrorCode, the one list of every error code string.
 
 export {
   CloseCode,
@@ -26,6 +27,7 @@ export {
   ScanStatus,
 } from './constants.js';
 export { mask, maskInto, validateUtf8 } from './dispatch.js';
+export { ErrorCode } from './error-codes.js';
 export { decodeError, ProtocolError } from './errors.js';
 export { DecodedHeader, decodeHeaderJs } from './frame-header.js';
 export { isPlainText, sequenceError, startMessageState } from './frame-scanner.js';

@@ -2,6 +2,7 @@
 // role, and the send threshold.
 
 import { createDeflateRaw, createInflateRaw, type ZlibOptions } from 'node:zlib';
+import * as DEFAULTS from '../protocol/defaults.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type {
   AcceptedDeflateOffer,
@@ -20,8 +21,8 @@ export interface PerMessageDeflateOptions
 }
 
 /** ws's defaults: compress messages of 1 KiB and more; at most 10 zlib jobs at once. */
-export const DEFAULT_DEFLATE_THRESHOLD = 1024;
-export const DEFAULT_CONCURRENCY_LIMIT = 10;
+export const DEFAULT_DEFLATE_THRESHOLD = DEFAULTS.DEFAULT_DEFLATE_THRESHOLD;
+export const DEFAULT_CONCURRENCY_LIMIT = DEFAULTS.DEFAULT_DEFLATE_CONCURRENCY_LIMIT;
 
 /**
  * The windowBits to give zlib's raw deflate for a negotiated window of `bits` (RFC 7692 section 7.1.2).

@@ -7,6 +7,8 @@
 // how close()'s reason is read.
 
 import type { SendOptions as FrameOptions } from '../protocol/connection.js';
+import * as DEFAULTS from '../protocol/defaults.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { toBuffer } from './platform.js';
 import { PreparedMessage } from './prepared.js';
 import { SendOrder, type SendStreamOptions } from './send-order.js';
@@ -17,7 +19,7 @@ import type { SendCallback, SendOptions, WebSocket } from './websocket.js';
  * The backpressure limit for published and broadcast messages when maxBackpressure is not set: a
  * subscriber that does not keep up is handled by the policy instead of buffering without bound.
  */
-export const DEFAULT_PUBLISH_MAX_BACKPRESSURE = 16 * 1024 * 1024;
+export const DEFAULT_PUBLISH_MAX_BACKPRESSURE = DEFAULTS.DEFAULT_PUBLISH_MAX_BACKPRESSURE;
 
 /** A WebSocket's readyState while it is open (WebSocket.OPEN). */
 const OPEN = 1;
@@ -222,7 +224,7 @@ export class Outgoing {
   /** A send past the backpressure limit: the callback learns it, and with the 'close' policy the peer does too. */
   private refuse(cb: SendCallback | undefined, limit: number): void {
     const error = Object.assign(new Error(`Backpressure limit exceeded (${limit} bytes waiting)`), {
-      code: 'WS_ERR_BACKPRESSURE',
+      code: ErrorCode.BACKPRESSURE,
     });
     if (cb) process.nextTick(cb, error);
     if (!this.refuseOnBackpressure) this.ws.close(1008, 'Backpressure limit exceeded');

@@ -22,6 +22,7 @@ import './client-handshake.js';
 import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { encodeClosePayload } from '../protocol/connection.js';
+import { ErrorCode } from '../protocol/errors.js';
 import {
   checkReconnectOptions,
   type ReconnectCloseEvent,
@@ -209,7 +210,7 @@ export class ReconnectingWebSocket extends EventEmitter {
           `ReconnectingWebSocket: a message of ${queued.bytes} bytes would take the queue of messages waiting ` +
             `for a connection (${queue.bytes} bytes) past maxQueuedBytes (${limit}); it was not queued`,
         ),
-        { code: 'WS_ERR_RECONNECT_QUEUE_FULL' },
+        { code: ErrorCode.RECONNECT_QUEUE_FULL },
       );
     }
     return true;
@@ -284,7 +285,7 @@ export class ReconnectingWebSocket extends EventEmitter {
     // Always listened to: a socket's error never throws; the reconnector passes it on.
     socket.on('error', (error: Error & { code?: unknown; status?: unknown; responseStatus?: unknown }) => {
       // HTTP/2 reports a refused extended CONNECT as a HandshakeError carrying the status.
-      if (error.code === 'WS_ERR_UNEXPECTED_RESPONSE') {
+      if (error.code === ErrorCode.UNEXPECTED_RESPONSE) {
         const status = error.responseStatus ?? error.status;
         if (typeof status === 'number') reconnector.socketRefused(socket, status);
       }
@@ -323,7 +324,7 @@ export class ReconnectingWebSocket extends EventEmitter {
   private onUnexpectedResponse(socket: WebSocket, request: ClientRequest, response: IncomingMessage): void {
     const status = response.statusCode ?? 0;
     const error = Object.assign(new Error(`Unexpected server response: ${status}`), {
-      code: 'WS_ERR_UNEXPECTED_RESPONSE',
+      code: ErrorCode.UNEXPECTED_RESPONSE,
       status,
     });
     this.reconnector.socketRefused(socket, status, error);
@@ -351,7 +352,7 @@ export class ReconnectingWebSocket extends EventEmitter {
       : `it gave up after close code ${end.code}${end.status === undefined ? '' : ` (HTTP status ${end.status})`}`;
     const error = Object.assign(
       new Error(`ReconnectingWebSocket: the message was not sent: ${why} before a connection opened`),
-      { code: 'WS_ERR_RECONNECT_STOPPED' },
+      { code: ErrorCode.RECONNECT_STOPPED },
     );
     let withoutCallback = 0;
     for (const { cb } of messages) {
@@ -374,7 +375,7 @@ export class ReconnectingWebSocket extends EventEmitter {
             `ReconnectingWebSocket: ${withoutCallback} queued message${withoutCallback === 1 ? ' was' : 's were'} ` +
               `not sent: ${why} before a connection opened`,
           ),
-          { code: 'WS_ERR_RECONNECT_STOPPED', unsent: withoutCallback },
+          { code: ErrorCode.RECONNECT_STOPPED, unsent: withoutCallback },
         ),
       );
     }

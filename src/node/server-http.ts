@@ -11,12 +11,13 @@ import {
 } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import * as DEFAULTS from '../protocol/defaults.js';
 import { type AnyHttp2Server, attachToHttp2Server, isHttp2Server } from './http2-server.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './upgrade-acceptance.js';
 import type { WebSocketServer, WebSocketServerOptions } from './websocket-server.js';
 
 /** Node's default, named: the most bytes of request head the server created for `port` accepts (431 beyond). */
-export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+export const DEFAULT_MAX_HEADER_SIZE = DEFAULTS.DEFAULT_MAX_HEAD_BYTES;
 
 /** The HTTP server of the `port` option, listening; `callback` is called once it listens. */
 export function createHttpServer(

@@ -17,6 +17,7 @@
 import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../codec/errors.js';
 import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import * as DEFAULTS from '../protocol/defaults.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { RandomSource } from '../protocol/random.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
@@ -25,7 +26,7 @@ import { allocateBuffer, asBuffer, copyToBuffer, nodeRandom } from './platform.j
 import type { SendCallback, WebSocket } from './websocket.js';
 
 /** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = DEFAULTS.DEFAULT_CLOSE_TIMEOUT_MS;
 
 /** A WebSocket's readyState while it is open (WebSocket.OPEN). */
 const OPEN = 1;

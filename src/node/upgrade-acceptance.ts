@@ -10,6 +10,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import * as DEFAULTS from '../protocol/defaults.js';
 import { HandshakeError, HandshakeErrorCode, type HandshakeFailure } from '../protocol/handshake-error.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import type { ParsedExtension } from '../protocol/header-tokens.js';
@@ -24,7 +25,7 @@ import type { WebSocket } from './websocket.js';
 import type { VerifyClientCallback, VerifyClientInfo, WebSocketServer } from './websocket-server.js';
 
 /** ws's default for how long an upgrade may take, an asynchronous verifyClient included. */
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = DEFAULTS.DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS;
 
 /** The answer to a verifyClient that did not call back within handshakeTimeout (RFC 9110 section 15.5.9). */
 const REQUEST_TIMEOUT = 408;
@@ -122,7 +123,7 @@ export class UpgradeAcceptor {
       maxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
     } = this.server.options;
     if (maxHeaderCount > 0 && request.rawHeaders.length / 2 > maxHeaderCount) {
-      return new HandshakeError(`More than ${maxHeaderCount} header fields`, HandshakeErrorCode.HEADER_COUNT_LIMIT, {
+      return new HandshakeError(`More than ${maxHeaderCount} header fields`, HandshakeErrorCode.TOO_MANY_HEADERS, {
         status: HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
       });
     }

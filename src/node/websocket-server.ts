@@ -11,6 +11,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { encodeClosePayload } from '../protocol/connection.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS } from '../protocol/defaults.js';
 import { checkOptions, orNull } from '../protocol/option-checks.js';
 import type { PerMessageDeflateOptions } from './deflate-setup.js';
 import { Http1Upgrade } from './http1-upgrade.js';
@@ -269,7 +270,11 @@ export class WebSocketServer<
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     checkOptions(options, SHUTDOWN_RULES);
-    const { code = 1001, reason = '', timeoutMs = this.options.closeTimeout ?? 30_000 } = options ?? {};
+    const {
+      code = 1001,
+      reason = '',
+      timeoutMs = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    } = options ?? {};
     // The close frame every client will get, checked once here rather than failing at the first client.
     encodeClosePayload(code, reason);
     const connections = this._connections;

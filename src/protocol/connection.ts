@@ -13,6 +13,7 @@ import {
   validateUtf8,
 } from '../codec/internal.js';
 import { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes.js';
+import { DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { type DeflateSettings, InflateLimitError } from './deflate-codec.js';
 import {
   closePayloadOfOneByte,
@@ -32,8 +33,7 @@ import type { PreparedMessage } from './prepared-message.js';
 import { maskKeyPoolFor, type RandomSource, webRandom } from './random.js';
 import { SendQueue } from './send-queue.js';
 
-/** 100 MiB, as ws: the default most bytes one received message may carry. */
-export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+export { DEFAULT_MAX_PAYLOAD };
 
 export interface ConnectionOptions {
   /** 'server' for the side that accepted the handshake, 'client' for the side that opened it. */

@@ -2,13 +2,17 @@
 // RangeError subclass, as ws's are); a caller's misuse is a plain TypeError or RangeError; an operation
 // in the wrong state is an InvalidStateError.
 
-import { CloseCode, ProtocolError } from '../codec/internal.js';
+import { CloseCode, ErrorCode, ProtocolError } from '../codec/internal.js';
 
-export { ProtocolError };
+export { ErrorCode, ProtocolError };
 
 /** The peer's message (or frame) is larger than maxPayload (RFC 6455 section 7.4.1: 1009); ws's words. */
 export function messageTooBig(): ProtocolError {
-  return new ProtocolError('Max payload size exceeded', CloseCode.MESSAGE_TOO_BIG, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
+  return new ProtocolError(
+    'Max payload size exceeded',
+    CloseCode.MESSAGE_TOO_BIG,
+    ErrorCode.UNSUPPORTED_MESSAGE_LENGTH,
+  );
 }
 
 /** The peer sent more fragments in one message than maxFragments allows (ws names this the same way). */
@@ -16,7 +20,7 @@ export function tooManyFragments(limit: number): ProtocolError {
   return new ProtocolError(
     `Too many message fragments (more than ${limit})`,
     CloseCode.POLICY_VIOLATION,
-    'WS_ERR_TOO_MANY_BUFFERED_PARTS',
+    ErrorCode.TOO_MANY_BUFFERED_PARTS,
   );
 }
 
@@ -25,7 +29,7 @@ export function invalidCloseCode(code: number): ProtocolError {
   return new ProtocolError(
     `Invalid WebSocket frame: invalid status code ${code}`,
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_INVALID_CLOSE_CODE',
+    ErrorCode.INVALID_CLOSE_CODE,
   );
 }
 
@@ -34,7 +38,7 @@ export function closePayloadOfOneByte(): ProtocolError {
   return new ProtocolError(
     'Invalid WebSocket frame: invalid payload length 1',
     CloseCode.PROTOCOL_ERROR,
-    'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+    ErrorCode.INVALID_CONTROL_PAYLOAD_LENGTH,
   );
 }
 
@@ -43,7 +47,7 @@ export function invalidCloseReason(): ProtocolError {
   return new ProtocolError(
     'Invalid WebSocket frame: invalid UTF-8 sequence',
     CloseCode.INVALID_PAYLOAD,
-    'WS_ERR_INVALID_UTF8',
+    ErrorCode.INVALID_UTF8,
   );
 }
 
@@ -52,7 +56,7 @@ export function invalidUtf8(): ProtocolError {
   return new ProtocolError(
     'Invalid WebSocket frame: invalid UTF-8 sequence',
     CloseCode.INVALID_PAYLOAD,
-    'WS_ERR_INVALID_UTF8',
+    ErrorCode.INVALID_UTF8,
   );
 }
 
@@ -65,7 +69,7 @@ export function invalidCompressedData(cause: Error): ProtocolError {
   const error = new ProtocolError(
     `Invalid compressed data: ${cause.message}`,
     CloseCode.INVALID_PAYLOAD,
-    typeof code === 'string' ? code : 'WS_ERR_INVALID_COMPRESSED_DATA',
+    typeof code === 'string' ? code : ErrorCode.INVALID_COMPRESSED_DATA,
   );
   if (typeof errno === 'number') Object.assign(error, { errno });
   return error;
@@ -76,7 +80,7 @@ export function compressionFailed(cause: Error): ProtocolError {
   return new ProtocolError(
     `Compression failed: ${cause.message}`,
     CloseCode.INTERNAL_ERROR,
-    'WS_ERR_COMPRESSION_FAILED',
+    ErrorCode.COMPRESSION_FAILED,
   );
 }
 
@@ -84,7 +88,7 @@ export function compressionFailed(cause: Error): ProtocolError {
 export class InvalidStateError extends Error {
   readonly code: string;
 
-  constructor(message: string, code = 'WS_ERR_INVALID_STATE') {
+  constructor(message: string, code: string = ErrorCode.INVALID_STATE) {
     super(message);
     this.name = 'InvalidStateError';
     this.code = code;

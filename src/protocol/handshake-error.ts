@@ -3,43 +3,43 @@
 // status the server sent when it was not 101. Messages follow ws's where ws has one for the condition,
 // since ws users see them in 'error' and 'wsClientError' events.
 
+import { ErrorCode } from '../codec/internal.js';
 import { WEBSOCKET_VERSION } from './handshake-key.js';
 import { HttpStatus, reasonPhrase } from './http-status.js';
 
-/** Stable codes, one per condition; the same condition has the same code on both sides. */
+/**
+ * Stable codes, one per condition; the same condition has the same code on both sides (and in the node
+ * server's own refusals): their strings are codec's ErrorCode catalogue's.
+ */
 export const HandshakeErrorCode = {
   // Reading the HTTP head (request or response).
-  HEAD_TOO_LARGE: 'WS_ERR_HANDSHAKE_HEAD_TOO_LARGE',
-  TOO_MANY_HEADERS: 'WS_ERR_HANDSHAKE_TOO_MANY_HEADERS',
-  MALFORMED_HEAD: 'WS_ERR_HANDSHAKE_MALFORMED_HEAD',
+  HEAD_TOO_LARGE: ErrorCode.HANDSHAKE_HEAD_TOO_LARGE,
+  TOO_MANY_HEADERS: ErrorCode.HANDSHAKE_TOO_MANY_HEADERS,
+  MALFORMED_HEAD: ErrorCode.HANDSHAKE_MALFORMED_HEAD,
   // The request (checked by the server).
-  INVALID_METHOD: 'WS_ERR_INVALID_METHOD',
-  INVALID_HTTP_VERSION: 'WS_ERR_INVALID_HTTP_VERSION',
-  INVALID_HOST: 'WS_ERR_INVALID_HOST_HEADER',
-  INVALID_UPGRADE: 'WS_ERR_INVALID_UPGRADE_HEADER',
-  INVALID_CONNECTION: 'WS_ERR_INVALID_CONNECTION_HEADER',
-  INVALID_KEY: 'WS_ERR_INVALID_KEY_HEADER',
-  UNSUPPORTED_VERSION: 'WS_ERR_UNSUPPORTED_VERSION',
-  INVALID_PROTOCOL_HEADER: 'WS_ERR_INVALID_PROTOCOL_HEADER',
-  INVALID_EXTENSIONS_HEADER: 'WS_ERR_INVALID_EXTENSIONS_HEADER',
+  INVALID_METHOD: ErrorCode.INVALID_METHOD,
+  INVALID_HTTP_VERSION: ErrorCode.INVALID_HTTP_VERSION,
+  INVALID_HOST: ErrorCode.INVALID_HOST_HEADER,
+  INVALID_UPGRADE: ErrorCode.INVALID_UPGRADE_HEADER,
+  INVALID_CONNECTION: ErrorCode.INVALID_CONNECTION_HEADER,
+  INVALID_KEY: ErrorCode.INVALID_KEY_HEADER,
+  UNSUPPORTED_VERSION: ErrorCode.UNSUPPORTED_VERSION,
+  INVALID_PROTOCOL_HEADER: ErrorCode.INVALID_PROTOCOL_HEADER,
+  INVALID_EXTENSIONS_HEADER: ErrorCode.INVALID_EXTENSIONS_HEADER,
   // The response (checked by the client).
-  UNEXPECTED_RESPONSE: 'WS_ERR_UNEXPECTED_RESPONSE',
-  INVALID_ACCEPT: 'WS_ERR_INVALID_ACCEPT_HEADER',
-  UNREQUESTED_SUBPROTOCOL: 'WS_ERR_UNREQUESTED_SUBPROTOCOL',
-  INVALID_SUBPROTOCOL: 'WS_ERR_INVALID_SUBPROTOCOL',
-  MISSING_SUBPROTOCOL: 'WS_ERR_MISSING_SUBPROTOCOL',
-  UNREQUESTED_EXTENSIONS: 'WS_ERR_UNREQUESTED_EXTENSIONS',
-  UNREQUESTED_EXTENSION: 'WS_ERR_UNREQUESTED_EXTENSION',
-  // The server's own limits, checked before the request itself.
-  /**
-   * More header fields than maxHeaderCount: the condition of TOO_MANY_HEADERS, under the code the
-   * server has always reported it with (issue 16 item 7: one spelling for the two).
-   */
-  HEADER_COUNT_LIMIT: 'WS_ERR_TOO_MANY_HEADERS',
+  UNEXPECTED_RESPONSE: ErrorCode.UNEXPECTED_RESPONSE,
+  INVALID_ACCEPT: ErrorCode.INVALID_ACCEPT_HEADER,
+  UNREQUESTED_SUBPROTOCOL: ErrorCode.UNREQUESTED_SUBPROTOCOL,
+  INVALID_SUBPROTOCOL: ErrorCode.INVALID_SUBPROTOCOL,
+  MISSING_SUBPROTOCOL: ErrorCode.MISSING_SUBPROTOCOL,
+  UNREQUESTED_EXTENSIONS: ErrorCode.UNREQUESTED_EXTENSIONS,
+  UNREQUESTED_EXTENSION: ErrorCode.UNREQUESTED_EXTENSION,
+  // The server's own limits, checked before the request itself (more header lines than maxHeaderCount
+  // is TOO_MANY_HEADERS above, whoever counts them).
   /** maxConnections or maxConnectionsPerAddress reached. */
-  TOO_MANY_CONNECTIONS: 'WS_ERR_TOO_MANY_CONNECTIONS',
+  TOO_MANY_CONNECTIONS: ErrorCode.TOO_MANY_CONNECTIONS,
   /** An Origin (or Sec-WebSocket-Origin) not in allowedOrigins. */
-  ORIGIN_NOT_ALLOWED: 'WS_ERR_ORIGIN_NOT_ALLOWED',
+  ORIGIN_NOT_ALLOWED: ErrorCode.ORIGIN_NOT_ALLOWED,
 } as const;
 export type HandshakeErrorCode = (typeof HandshakeErrorCode)[keyof typeof HandshakeErrorCode];
 

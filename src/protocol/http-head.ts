@@ -10,16 +10,14 @@
 // characters in values. Two limits, each its own error: the head's size and the number of header lines,
 // both checked while bytes arrive, so a peer that never sends the empty line costs at most the limit.
 
+import { DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADER_COUNT } from './defaults.js';
 import { InvalidStateError } from './errors.js';
 import { HandshakeError, HandshakeErrorCode } from './handshake-error.js';
 import { HeaderFields } from './header-fields.js';
 import { isToken } from './header-tokens.js';
 import { HttpStatus } from './http-status.js';
 
-/** The default largest head, in bytes (Node's --max-http-header-size is 16 KiB too). */
-export const DEFAULT_MAX_HEAD_BYTES = 16 * 1024;
-/** The default most header lines (Node's http server default, server.maxHeadersCount). */
-export const DEFAULT_MAX_HEADER_COUNT = 100;
+export { DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADER_COUNT };
 
 export interface HeadLimits {
   /** The largest head in bytes, the final CRLF CRLF included (default DEFAULT_MAX_HEAD_BYTES). */

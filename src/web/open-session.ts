@@ -2,7 +2,7 @@
 // Shared by WebSocketStream and WebSocket. The whole opening is bounded by handshakeTimeout and can be
 // aborted by a signal; either way the socket is torn down and nothing is left reading.
 
-import { DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
+import { DEFAULT_MAX_PAYLOAD, DEFAULT_WEB_HANDSHAKE_TIMEOUT_MS } from '../protocol/defaults.js';
 import { assertFieldValue, type HeaderInput, headerPairs } from '../protocol/http-head-writer.js';
 import {
   checkOptions,
@@ -22,7 +22,7 @@ import { DEFAULT_CLOSE_TIMEOUT_MS, StreamSession } from './session.js';
 import type { Connector } from './socket-streams.js';
 
 /** How long the connection and the opening handshake may take by default. */
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = DEFAULT_WEB_HANDSHAKE_TIMEOUT_MS;
 
 /** Options of the web client beyond the WHATWG ones (names and units as ws's where ws has them). */
 export interface WebClientOptions {

@@ -3,6 +3,7 @@
 // socket it wraps and is passed on to each attempt (splitReconnectOptions).
 
 import { CloseCode } from '../codec/constants.js';
+import * as DEFAULTS from '../protocol/defaults.js';
 import {
   checkOptions,
   hasMethods,
@@ -57,11 +58,11 @@ export interface ReconnectOptions {
   timers?: ReconnectTimers | undefined;
 }
 
-export const DEFAULT_MIN_DELAY_MS = 1000;
-export const DEFAULT_MAX_DELAY_MS = 30_000;
-export const DEFAULT_FACTOR = 1.5;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+export const DEFAULT_MIN_DELAY_MS = DEFAULTS.DEFAULT_RECONNECT_MIN_DELAY_MS;
+export const DEFAULT_MAX_DELAY_MS = DEFAULTS.DEFAULT_RECONNECT_MAX_DELAY_MS;
+export const DEFAULT_FACTOR = DEFAULTS.DEFAULT_RECONNECT_FACTOR;
+export const DEFAULT_CONNECT_TIMEOUT_MS = DEFAULTS.DEFAULT_RECONNECT_CONNECT_TIMEOUT_MS;
+export const DEFAULT_MAX_QUEUED_BYTES = DEFAULTS.DEFAULT_RECONNECT_MAX_QUEUED_BYTES;
 
 /**
  * Reconnects unless the peer closed normally (1000) or for a policy violation (1008), or the server

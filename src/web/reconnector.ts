@@ -15,6 +15,7 @@
 // the message is not queued again, since it may have reached the peer.
 
 import { CloseCode } from '../codec/constants.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { backoffDelay } from './reconnect-backoff.js';
 import type { ReconnectCloseEvent, ResolvedReconnectOptions } from './reconnect-options.js';
 import { SendQueue } from './reconnect-queue.js';
@@ -240,7 +241,7 @@ export class Reconnector<S, M> {
       this.timer = null;
       if (socket !== this.socket || this.currentState !== ReconnectState.CONNECTING || this.currentEnded) return;
       const error = Object.assign(new Error(`The connection did not open within connectTimeoutMs (${timeoutMs} ms)`), {
-        code: 'WS_ERR_CONNECT_TIMEOUT',
+        code: ErrorCode.CONNECT_TIMEOUT,
       });
       this.attemptError = error;
       this.abandoned = true;

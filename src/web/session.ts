@@ -8,11 +8,12 @@
 import { CloseCode } from '../codec/constants.js';
 import type { ProtocolError } from '../codec/errors.js';
 import { Connection, ReadyState, type SendOptions } from '../protocol/connection.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS } from '../protocol/defaults.js';
 import type { RandomSource } from '../protocol/random.js';
 import type { Channel, ChannelEnd, ChannelEvents } from './channel.js';
 
 /** How long to wait for the peer's close frame and the end of its TCP side after ours (ws's 30 s). */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
+export { DEFAULT_CLOSE_TIMEOUT_MS };
 
 export interface SessionOptions {
   protocol: string;

@@ -4,6 +4,7 @@
 // same face, so one streams-based handler runs on both sides.
 
 import { isValidWireCloseCode } from '../protocol/close-codes.js';
+import { DEFAULT_READABLE_HIGH_WATER_MARK } from '../protocol/defaults.js';
 import { checkOptions, isBoolean, type OptionRules, rule } from '../protocol/option-checks.js';
 import type { Channel, ChannelEnd } from './channel.js';
 import { InboundMessages, type IncomingMessage, type MessageStream } from './inbound-messages.js';
@@ -14,7 +15,7 @@ import { type CloseInfo, checkedCloseInfo, connectionError, WebSocketError } fro
 import { checkedProtocols, webSocketUrl } from './websocket-url.js';
 
 /** Bytes queued on the readable side before the socket is no longer read (Node streams use 16-64 KiB). */
-export const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
+export { DEFAULT_READABLE_HIGH_WATER_MARK };
 
 export interface StreamModeOptions {
   /**
@@ -83,8 +84,19 @@ export const WEB_SOCKET_STREAM_RULES: OptionRules<Omit<WebSocketStreamOptions, k
   signal: rule('an AbortSignal', (value) => (value instanceof AbortSignal ? null : 'type')),
 };
 
-/** Set by WebSocketStream.from around its constructor call: the channel to adopt instead of connecting. */
-let adopting: Channel | null = null;
+/**
+ * What WebSocketStream.from hands the constructor in place of a URL: an open channel to adopt instead of
+ * connecting. Only this module can make one, so no caller of the public constructor can pass it.
+ */
+class Adoption {
+  readonly channel: Channel;
+  readonly url: string;
+
+  constructor(channel: Channel, url: string) {
+    this.channel = channel;
+    this.url = url;
+  }
+}
 
 export class WebSocketStream {
   readonly url: string;
@@ -102,14 +114,13 @@ export class WebSocketStream {
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
     this.opened = this.openedDeferred.promise;
     this.closed = this.closedDeferred.promise;
-    const channel = adopting;
-    adopting = null;
-    if (channel !== null) {
-      // From WebSocketStream.from, which checked the options.
+    if ((url as unknown) instanceof Adoption) {
+      // From WebSocketStream.from (through adopting), which checked the options.
+      const adoption = url as unknown as Adoption;
       this.streamMessages = options?.streamMessages === true;
       this.highWaterMark = options?.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK;
-      this.url = String(url);
-      this.adopt(channel);
+      this.url = adoption.url;
+      this.adopt(adoption.channel);
       return;
     }
     // The standard's checks first (URL, then protocols: SyntaxError), then this library's options.
@@ -146,13 +157,22 @@ export class WebSocketStream {
     if (ws.readyState !== 1) {
       throw new DOMException(`The WebSocket is not open (readyState ${ws.readyState})`, 'InvalidStateError');
     }
-    adopting = new NodeWebSocketChannel(ws);
-    try {
-      // `this`: a runtime entry's subclass (index.workerd.ts) makes instances of itself.
-      return new this((ws as { url?: string }).url ?? '', options);
-    } finally {
-      adopting = null;
-    }
+    // biome-ignore lint/complexity/noThisInStatic: the class from() is called on makes the instance, so that a runtime entry's subclass (index.workerd.ts) makes instances of itself
+    return this.adopting(new NodeWebSocketChannel(ws), String((ws as { url?: string }).url ?? ''), options);
+  }
+
+  /**
+   * `from`'s factory: a stream around an open channel, of the class it is called on. Its constructor (a
+   * subclass's passes it on) gets the Adoption in place of a URL.
+   */
+  private static adopting(
+    this: typeof WebSocketStream,
+    channel: Channel,
+    url: string,
+    options: StreamModeOptions,
+  ): WebSocketStream {
+    // The public constructor's type takes a URL; only this factory passes an Adoption in its place.
+    return new this(new Adoption(channel, url) as unknown as string, options);
   }
 
   /**
