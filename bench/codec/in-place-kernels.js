@@ -1,19 +1,10 @@
-// A private instance of build/wasmsocket.simd.wasm, for the "WASM kernel in place" rows.
-//
-// Why the bench instantiates the module itself instead of going through bindings/kernels.ts: the wrapper
-// copies caller data into linear memory and back on every call, which is the price an application pays
-// and what the "auto" and forced-backend rows measure. These rows show the kernel alone, on data already
-// in linear memory (as in the batch scanner, where a socket chunk is copied in once and every frame in it
-// is unmasked and validated there), so the difference between the two is the cost of the copies and the
-// wrapper. A private instance also keeps this bench's writes out of the memory the codec uses.
-//
-// Data sits from STAGING_PTR on; for sizes past the staging area (256 KiB) this instance's memory is grown,
-// which the library itself never does: those rows show the kernel's speed, not a path the library takes.
+// The SIMD build's private instance for the "WASM kernel in place" rows, read from build/ (see
+// in-place-instance.js for why the bench instantiates the module itself).
 
 import { readFileSync } from 'node:fs';
+import { inPlaceInstance, withCapacity } from './in-place-instance.js';
 
 const SIMD_WASM = new URL('../../build/wasmsocket.simd.wasm', import.meta.url);
-const PAGE_SIZE = 65536;
 
 let instance = null;
 
@@ -21,14 +12,7 @@ let instance = null;
 export function inPlaceKernels(capacity) {
   if (instance === null) {
     const exports = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(SIMD_WASM)), {}).exports;
-    if (!exports.usesSimd()) throw new Error('bench: build/wasmsocket.simd.wasm is not the SIMD build');
-    instance = { exports, stagingPtr: exports.STAGING_PTR.value, bytes: new Uint8Array(exports.memory.buffer) };
+    instance = inPlaceInstance(exports, 'build/wasmsocket.simd.wasm');
   }
-  const needed = instance.stagingPtr + capacity;
-  const memory = instance.exports.memory;
-  if (memory.buffer.byteLength < needed) {
-    memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_SIZE));
-    instance.bytes = new Uint8Array(memory.buffer);
-  }
-  return instance;
+  return withCapacity(instance, capacity);
 }

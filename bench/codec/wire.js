@@ -3,6 +3,12 @@
 
 import { createRandom, mixedText } from './text.js';
 
+/**
+ * A copy of `bytes` in memory of its own, as socket reads are: a Buffer in Node (ws's Receiver takes
+ * Buffers), a Uint8Array in the browser page, which has no Buffer.
+ */
+const ownCopy = typeof Buffer === 'function' ? (bytes) => Buffer.from(bytes) : (bytes) => bytes.slice();
+
 /** The frame kinds of the frames measure: masked client-to-server data frames. */
 export const FRAME_KINDS = [
   { id: 'binary-32', label: 'binary 32 B', opcode: 0x2, payloadLength: 32 },
@@ -60,7 +66,7 @@ function maskKey(random) {
   return Uint8Array.of((word & 0x7f) | 1, ((word >>> 8) & 0x7f) | 1, ((word >>> 16) & 0x7f) | 1, (word >>> 24) | 1);
 }
 
-/** { chunks: Buffer[], frames, payloadBytes }: as many frames of `kind` as fit in `totalBytes`. */
+/** { chunks: Buffer[] (Uint8Array[] in a page), frames, payloadBytes }: as many frames of `kind` as fit in `totalBytes`. */
 export function buildStream(kind, totalBytes = STREAM_BYTES, chunkBytes = CHUNK_BYTES) {
   const frameLength = headerLength(kind.payloadLength) + kind.payloadLength;
   const frames = Math.floor(totalBytes / frameLength);
@@ -73,7 +79,7 @@ export function buildStream(kind, totalBytes = STREAM_BYTES, chunkBytes = CHUNK_
   const chunks = [];
   // Each chunk gets its own memory, as socket reads do.
   for (let start = 0; start < wire.length; start += chunkBytes)
-    chunks.push(Buffer.from(wire.subarray(start, start + chunkBytes)));
+    chunks.push(ownCopy(wire.subarray(start, start + chunkBytes)));
   return { chunks, frames, payloadBytes: frames * kind.payloadLength };
 }
 
@@ -88,7 +94,7 @@ export class FreshStreams {
   }
 
   refresh(passes) {
-    while (this.passes.length < passes) this.passes.push(this.pristine.map((chunk) => Buffer.from(chunk)));
+    while (this.passes.length < passes) this.passes.push(this.pristine.map(ownCopy));
     for (let p = 0; p < passes; p++) {
       const copy = this.passes[p];
       for (let c = 0; c < copy.length; c++) copy[c].set(this.pristine[c]);

@@ -8,8 +8,30 @@
 // frames, headers). An optional expected(iterations) gives what run() must return, so that a row whose
 // operation fails (rejects valid text, loses frames) stops the bench instead of reporting a speed.
 // The answer is units per second: the median of several rounds after a warm-up.
+//
+// It runs in Node (the suites) and in a browser page (bench/browser, bundled by Vite); only the clock
+// differs. In Node, process.hrtime (1 ns); in a page, performance.now(), which browsers coarsen to 5 µs in
+// a cross-origin isolated page (the bench server sends COOP/COEP headers for that) and to 100 µs otherwise:
+// rounds last ~30 ms, so even 100 µs costs at most 0.3 % of a round, and calibration doubles batches until
+// they are long enough to read.
 
 const NS_PER_MS = 1e6;
+
+const hasHrtime = typeof process === 'object' && typeof process?.hrtime?.bigint === 'function';
+
+/** start() marks a moment; elapsedNs(mark) is the time since it; resolutionNs the shortest time it shows. */
+const clock = hasHrtime
+  ? {
+      start: () => process.hrtime.bigint(),
+      elapsedNs: (mark) => Number(process.hrtime.bigint() - mark),
+      resolutionNs: 1,
+    }
+  : {
+      start: () => performance.now(),
+      elapsedNs: (mark) => (performance.now() - mark) * NS_PER_MS,
+      // A batch faster than the clock can see counts as one tick of the finest resolution browsers offer.
+      resolutionNs: 5_000,
+    };
 
 /** How long each cell runs. About warmupMs + rounds * roundMs, plus prepare() time. */
 export const DEFAULT_BUDGET = Object.freeze({
@@ -32,14 +54,14 @@ export function sinkValue() {
 
 function timeBatch(cell, iterations, round) {
   cell.prepare?.(iterations, round);
-  const start = process.hrtime.bigint();
+  const start = clock.start();
   const result = cell.run(iterations);
-  const elapsed = Number(process.hrtime.bigint() - start);
+  const elapsed = clock.elapsedNs(start);
   if (cell.expected !== undefined && result !== cell.expected(iterations)) {
     throw new Error(`bench: ${cell.name ?? 'a cell'} returned ${result} for ${iterations} iterations`);
   }
   sink = (sink + (result | 0)) | 0;
-  return Math.max(elapsed, 1);
+  return Math.max(elapsed, clock.resolutionNs);
 }
 
 function median(values) {
@@ -60,12 +82,12 @@ export function timeCell(cell, budget = DEFAULT_BUDGET) {
     // until warmupMs have passed in all, so that the rounds run optimized code. Bounded: batches only
     // double, and a batch that already takes warmupMs/4 ends the doubling.
     const warmupNs = budget.warmupMs * NS_PER_MS;
-    const warmupStart = process.hrtime.bigint();
+    const warmupStart = clock.start();
     let iterations = 1;
     let elapsed = timeBatch(cell, iterations, -1);
-    while (iterations < maxIterations || Number(process.hrtime.bigint() - warmupStart) < warmupNs) {
+    while (iterations < maxIterations || clock.elapsedNs(warmupStart) < warmupNs) {
       const batchLongEnough = elapsed >= warmupNs / 4;
-      if (batchLongEnough && Number(process.hrtime.bigint() - warmupStart) >= warmupNs) break;
+      if (batchLongEnough && clock.elapsedNs(warmupStart) >= warmupNs) break;
       if (!batchLongEnough) iterations = Math.min(iterations * 2, maxIterations);
       elapsed = timeBatch(cell, iterations, -1);
     }

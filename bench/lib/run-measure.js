@@ -6,6 +6,10 @@
 // CPU, memory). cell() returns a timing cell (measure.js), null where the series does not apply to that
 // case, or { value } for a figure measured elsewhere in this run (a child process).
 // Rates are divided by `scale` (1e9 for GB/s from bytes, 1e6 for millions of frames per second).
+//
+// `progress` is { begin(title, cells), step(label), end() } (progress.js in Node). step() may return a
+// promise, which is awaited before the cell: the browser page yields to its event loop there, so that its
+// progress reaches the driver and the page never looks hung (bench/browser/page/main.js).
 
 import { timeCell } from './measure.js';
 
@@ -13,14 +17,14 @@ export async function runMeasure(suite, measure, progress) {
   await measure.before?.(progress);
   const values = measure.series.map(() => measure.cases.map(() => null));
   progress.begin(measure.title, measure.cases.length * measure.series.length);
-  measure.cases.forEach((c, caseIndex) => {
-    measure.series.forEach((s, seriesIndex) => {
-      progress.step(`${c.label} · ${s.label}`);
+  for (const [caseIndex, c] of measure.cases.entries()) {
+    for (const [seriesIndex, s] of measure.series.entries()) {
+      await progress.step(`${c.label} · ${s.label}`);
       const cell = measure.cell(c, s);
-      if (cell === null) return;
+      if (cell === null) continue;
       values[seriesIndex][caseIndex] = 'value' in cell ? cell.value : timeCell(cell).perSecond / measure.scale;
-    });
-  });
+    }
+  }
   progress.end();
   const result = {
     suite,

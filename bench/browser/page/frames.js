@@ -8,8 +8,7 @@ import { FrameScanner } from 'wasmsocket/codec';
 import { FRAME_ENTRY_WORDS } from '../../../dist/src/codec/scan-outcome.js';
 import { forcedBackend } from '../../codec/forced-backend.js';
 import { receiveAsViews, StagedScanner } from '../../codec/scan-receivers.js';
-import { FRAME_KINDS } from '../../codec/wire.js';
-import { buildStream, FreshStreams } from './wire-stream.js';
+import { buildStream, FRAME_KINDS, FreshStreams } from '../../codec/wire.js';
 
 /** Payloads are kept in a ring of this many (minus one as a mask) so that each one is really built. */
 const HELD = 63;

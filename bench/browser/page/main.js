@@ -5,8 +5,8 @@
 import { activeBackend, ready } from 'wasmsocket/codec';
 import { framesMeasure } from './frames.js';
 import { maskMeasure } from './mask.js';
-import { sinkValue } from './measure.js';
-import { runMeasure } from './run-measure.js';
+import { sinkValue } from '../../lib/measure.js';
+import { runMeasure } from '../../lib/run-measure.js';
 import { utf8Measure } from './utf8.js';
 
 const SUITE = 'browser';
@@ -27,7 +27,21 @@ function clockStepMs() {
   return smallest;
 }
 
-const progress = (label, done, total) => window.benchProgress?.(label, done, total);
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * bench/lib/run-measure.js's progress, in the page: each step goes out to the driver (which begins and ends
+ * each measure itself), then the page yields to its event loop, so that the step reaches the driver before
+ * the cell runs and the page never looks hung.
+ */
+const progress = {
+  begin() {},
+  async step(label) {
+    await window.benchProgress?.(label);
+    await nextTask();
+  },
+  end() {},
+};
 
 window.bench = {
   async describe() {
