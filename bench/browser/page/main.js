@@ -3,10 +3,10 @@
 // the driver only collects. Progress goes out through window.benchProgress, which the driver exposes.
 
 import { activeBackend, ready } from 'wasmsocket/codec';
-import { framesMeasure } from './frames.js';
-import { maskMeasure } from './mask.js';
 import { sinkValue } from '../../lib/measure.js';
 import { runMeasure } from '../../lib/run-measure.js';
+import { framesMeasure } from './frames.js';
+import { maskMeasure } from './mask.js';
 import { utf8Measure } from './utf8.js';
 
 const SUITE = 'browser';
