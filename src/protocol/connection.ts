@@ -28,7 +28,7 @@ import {
 import { type CopyBytes, copyBytesSlice, FrameReader, type FrameSink } from './frame-reader.js';
 import { type Allocate, allocateUint8Array, FrameWriter } from './frame-writer.js';
 import { MessageAssembler } from './message-assembler.js';
-import { finishedNowOrLater } from './now-or-later.js';
+import { NowOrLater } from './now-or-later.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { maskKeyPoolFor, type RandomSource, webRandom } from './random.js';
 import { SendQueue } from './send-queue.js';
@@ -222,11 +222,11 @@ export class Connection implements FrameSink {
   private receivingPaused = false;
   /** Called once everything received so far has been delivered (whenReceiveSettled). */
   private receiveSettled: (() => void) | null = null;
-  /** Goes on reading once an inflation that finished later has delivered its output (made once). */
-  private readonly resumeAfterInflate = () => {
-    if (!this.receivingPaused) this.reader.resume();
-    this.notifyIfReceiveSettled();
-  };
+  /**
+   * Whether an inflation finished before decompress returned; if later, reading goes on from there. Made
+   * with permessage-deflate only.
+   */
+  private readonly inflation: NowOrLater | null;
 
   /** True while the transport's writes are backed up: automatic pongs wait (holdPongs). */
   private pongsHeld = false;
@@ -252,6 +252,13 @@ export class Connection implements FrameSink {
     this.validateUtf8 = options.validateUtf8 ?? true;
     this.deflate = options.deflate ?? null;
     this.streamMessages = options.streamMessages === true;
+    this.inflation =
+      this.deflate === null
+        ? null
+        : new NowOrLater(() => {
+            if (!this.receivingPaused) this.reader.resume();
+            this.notifyIfReceiveSettled();
+          });
     this.sendQueue = new SendQueue(handler);
     this.writer = new FrameWriter(maskKeyPoolFor(options.random ?? webRandom), allocate);
     this.assembler = new MessageAssembler(allocate, maxPayload);
@@ -578,34 +585,32 @@ export class Connection implements FrameSink {
    */
   private inflate(payload: Uint8Array, fin: boolean): boolean {
     const codec = (this.deflate as DeflateSettings).codec;
+    const inflation = this.inflation as NowOrLater;
     const limit = Math.max(this.maxPayload, 0);
     this.inflating = true;
-    const finishedNow = finishedNowOrLater(
-      (finish) =>
-        codec.decompress(payload, fin, limit, (error, output) => {
-          this.inflating = false;
-          if (this.state === ENDED) {
-            this.notifyIfReceiveSettled();
-            return;
-          }
-          if (error !== null) {
-            this.notifyIfReceiveSettled();
-            this.onError(error instanceof InflateLimitError ? messageTooBig() : invalidCompressedData(error));
-            return;
-          }
-          for (const piece of output) {
-            if (!this.checkInflatedText(piece, false)) return;
-            this.deliverData(piece, false);
-          }
-          if (fin) {
-            if (!this.checkInflatedText(EMPTY, true)) return;
-            this.deliverData(EMPTY, true);
-          }
-          finish();
-        }),
-      this.resumeAfterInflate,
-    );
-    return finishedNow && !this.receivingPaused;
+    inflation.begin();
+    codec.decompress(payload, fin, limit, (error, output) => {
+      this.inflating = false;
+      if (this.state === ENDED) {
+        this.notifyIfReceiveSettled();
+        return;
+      }
+      if (error !== null) {
+        this.notifyIfReceiveSettled();
+        this.onError(error instanceof InflateLimitError ? messageTooBig() : invalidCompressedData(error));
+        return;
+      }
+      for (const piece of output) {
+        if (!this.checkInflatedText(piece, false)) return;
+        this.deliverData(piece, false);
+      }
+      if (fin) {
+        if (!this.checkInflatedText(EMPTY, true)) return;
+        this.deliverData(EMPTY, true);
+      }
+      inflation.finish();
+    });
+    return inflation.end() && !this.receivingPaused;
   }
 
   private onCloseFrame(payload: Uint8Array): void {

@@ -2,7 +2,7 @@
 // later, and every frame queued after it (data, ping, pong, close) waits its turn, as the RFC's
 // ordering requires. Nothing here waits on the socket: that is the transport's backpressure.
 
-import { finishedNowOrLater } from './now-or-later.js';
+import { NowOrLater } from './now-or-later.js';
 
 type Build = () => Uint8Array[];
 
@@ -31,8 +31,8 @@ export class SendQueue {
   private waitingBytes = 0;
   /** After abandon(): nothing queued is written any more. */
   private abandoned = false;
-  /** Goes on with the queue once an asynchronous step has finished (made once, not per job). */
-  private readonly resume = () => this.next();
+  /** Whether the running job's asynchronous step finished before its start returned (made on first use). */
+  private step: NowOrLater | null = null;
 
   /**
    * `target.write` receives every frame's chunks, in order (the connection's handler); `target.discarded`,
@@ -93,19 +93,16 @@ export class SendQueue {
       }
       this.running = true;
       this.runningDone = job.done;
-      const start = job.start as Start;
-      const finishedNow = finishedNowOrLater(
-        (finish) =>
-          start((chunks) => {
-            this.running = false;
-            if (this.abandoned) return;
-            this.waitingBytes -= job.size;
-            this.target.write(chunks, job.done);
-            finish();
-          }),
-        this.resume,
-      );
-      if (!finishedNow) return;
+      const step = (this.step ??= new NowOrLater(() => this.next()));
+      step.begin();
+      (job.start as Start)((chunks) => {
+        this.running = false;
+        if (this.abandoned) return;
+        this.waitingBytes -= job.size;
+        this.target.write(chunks, job.done);
+        step.finish();
+      });
+      if (!step.end()) return;
     }
   }
 }

@@ -1,12 +1,12 @@
 // The connection's life as one state (ConnectionState in src/protocol/connection.ts): what readyState and
 // canSend say in each, what each move writes, and that nothing is written after a close frame or once
-// sending has stopped. Also send's options object, and the "finished now or later" helper that
-// compression and inflation wait with.
+// sending has stopped. Also send's options object, and NowOrLater, the "finished now or later" wait of
+// compression and inflation.
 
 import { describe, expect, it } from 'vitest';
 import { parseFrameHeader } from '../../src/codec/api-header.ts';
 import { type DeflateCodec, InflateLimitError } from '../../src/protocol/deflate-codec.ts';
-import { finishedNowOrLater } from '../../src/protocol/now-or-later.ts';
+import { NowOrLater } from '../../src/protocol/now-or-later.ts';
 import { concatBytes, encodeFrame } from '../support/frames.ts';
 import { harness, text } from './connection-harness.ts';
 
@@ -193,42 +193,35 @@ describe('send options', () => {
   });
 });
 
-describe('finishedNowOrLater', () => {
-  it('finished before start returned: true, and resume is not called', () => {
+describe('NowOrLater', () => {
+  it('finished before start returned: end() is true, and resume is not called', () => {
     let resumed = 0;
-    expect(
-      finishedNowOrLater(
-        (finish) => finish(),
-        () => resumed++,
-      ),
-    ).toBe(true);
+    const step = new NowOrLater(() => resumed++);
+    step.begin();
+    step.finish();
+    expect(step.end()).toBe(true);
     expect(resumed).toBe(0);
   });
 
-  it('finished later: false, then resume runs when it finishes', () => {
+  it('finished later: end() is false, then finish() resumes', () => {
     let resumed = 0;
-    let finishLater: () => void = () => {};
-    expect(
-      finishedNowOrLater(
-        (finish) => {
-          finishLater = finish;
-        },
-        () => resumed++,
-      ),
-    ).toBe(false);
+    const step = new NowOrLater(() => resumed++);
+    step.begin();
+    expect(step.end()).toBe(false);
     expect(resumed).toBe(0);
-    finishLater();
+    step.finish();
     expect(resumed).toBe(1);
   });
 
-  it('never finished (the step failed and said so itself): false, and nothing resumes', () => {
+  it('never finished (the step failed and said so itself): false, and nothing resumes; reused after', () => {
     let resumed = 0;
-    expect(
-      finishedNowOrLater(
-        () => {},
-        () => resumed++,
-      ),
-    ).toBe(false);
+    const step = new NowOrLater(() => resumed++);
+    step.begin();
+    expect(step.end()).toBe(false);
+    // The next step on the same object starts afresh.
+    step.begin();
+    step.finish();
+    expect(step.end()).toBe(true);
     expect(resumed).toBe(0);
   });
 });
