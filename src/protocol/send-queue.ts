@@ -93,7 +93,8 @@ export class SendQueue {
       }
       this.running = true;
       this.runningDone = job.done;
-      const step = (this.step ??= new NowOrLater(() => this.next()));
+      this.step ??= new NowOrLater(() => this.next());
+      const step = this.step;
       step.begin();
       (job.start as Start)((chunks) => {
         this.running = false;
