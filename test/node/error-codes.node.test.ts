@@ -11,8 +11,8 @@ import { ErrorCode } from '../../src/codec/error-codes.ts';
 import { WebSocketServer } from '../../src/index.ts';
 import { HandshakeErrorCode } from '../../src/protocol/handshake-error.ts';
 import { parseRequestHead } from '../../src/protocol/http-head.ts';
-import { within } from '../support/waits.ts';
 import { REPO_ROOT } from '../packaging/consumer-project.ts';
+import { within } from '../support/waits.ts';
 
 let server: WebSocketServer | null = null;
 afterEach(async () => {
