@@ -62,6 +62,8 @@ export class StreamSession implements Channel {
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
   private failure: Error | undefined;
   private finished = false;
+  /** Automatic pongs are held while the socket's writable is backed up (see holdPongsWhileBackedUp). */
+  private pongsHeld = false;
 
   constructor(
     reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -182,6 +184,7 @@ export class StreamSession implements Channel {
       last = this.writer.write(chunk);
       last.catch(ignore);
     }
+    this.holdPongsWhileBackedUp();
     last.then(
       () => {
         if (pending === undefined) return;
@@ -193,6 +196,24 @@ export class StreamSession implements Channel {
         this.onSocketError(error);
       },
     );
+  }
+
+  /**
+   * While the socket's writable is full (a peer that does not read), the connection answers only the
+   * latest ping once it drains (RFC 6455 section 5.5.3) instead of queueing a pong per ping: what we
+   * write by ourselves stays at one pending pong whatever a ping flood sends, and reading never stops
+   * (as on the Node transport, src/node/socket-glue.ts).
+   */
+  private holdPongsWhileBackedUp(): void {
+    if (this.pongsHeld) return;
+    const room = this.writer.desiredSize;
+    if (room === null || room > 0) return;
+    this.pongsHeld = true;
+    this.connection.holdPongs();
+    this.writer.ready.then(() => {
+      this.pongsHeld = false;
+      if (!this.finished) this.connection.releasePongs();
+    }, ignore);
   }
 
   /** The peer's close frame: ours has been sent (or echoed just now), so our writing side can close. */
