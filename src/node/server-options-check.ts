@@ -17,6 +17,7 @@ import {
 } from '../protocol/option-checks.js';
 import { OriginAllowList } from '../protocol/origin.js';
 import { isPerMessageDeflateOption } from '../protocol/permessage-deflate.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD } from '../protocol/defaults.js';
 import { checkZlibOptions } from './deflate-setup.js';
 import { CONNECTION_RULES } from './options-check.js';
 import type { ConnectionSettings } from './socket-glue.js';
@@ -65,6 +66,31 @@ export const SERVER_RULES: OptionRules<Omit<WebSocketServerOptions, keyof Connec
   allowedOrigins: isAllowedOrigins,
   pubsub: hasMethods('attach', 'publish', 'subscribe', 'unsubscribe', 'close'),
 };
+
+/**
+ * ws's server options with the values a server runs with when they are not given, under ws's names and
+ * with ws's nulls, so that `wss.options` reads as it does with ws (ws fills them in the same way). Our
+ * own options are left out: absent, they keep their documented defaults. maxFragments is 0 (no limit),
+ * the one default that is not ws's (README, "Where behaviour differs from ws").
+ */
+export const SERVER_DEFAULTS = {
+  allowSynchronousEvents: true,
+  autoPong: true,
+  maxFragments: 0,
+  maxPayload: DEFAULT_MAX_PAYLOAD,
+  skipUTF8Validation: false,
+  perMessageDeflate: false,
+  handleProtocols: null,
+  clientTracking: true,
+  closeTimeout: DEFAULT_CLOSE_TIMEOUT_MS,
+  verifyClient: null,
+  noServer: false,
+  backlog: null,
+  server: null,
+  host: null,
+  path: null,
+  port: null,
+} as const;
 
 /**
  * Checks a WebSocketServer's options (after ws's port/server/noServer check), whatever its request class

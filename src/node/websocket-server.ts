@@ -21,7 +21,7 @@ import { type PreparedMessage, type PrepareOptions, prepareMessage } from './pre
 import type { PublishOptions, PubSubAdapter } from './pubsub-adapter.js';
 import { topicsRelayedBy } from './pubsub-wiring.js';
 import { createHttpServer, listenForUpgrades } from './server-http.js';
-import { checkServerOptions, isWebSocket, SHUTDOWN_RULES } from './server-options-check.js';
+import { checkServerOptions, isWebSocket, SERVER_DEFAULTS, SHUTDOWN_RULES } from './server-options-check.js';
 import type { ConnectionSettings } from './socket-glue.js';
 import type { TopicRegistry } from './topics.js';
 import { type AcceptedCallback, UpgradeAcceptor, type UpgradeTransport } from './upgrade-acceptance.js';
@@ -170,7 +170,10 @@ export class WebSocketServer<
 
   constructor(options?: WebSocketServerOptions<T, U>, callback?: () => void) {
     super();
-    const settings = { clientTracking: true, WebSocket: WebSocket as T, ...options };
+    // ws's defaults filled in as ws fills them (wss.options.maxPayload reads 104857600, host null...).
+    const settings = { ...SERVER_DEFAULTS, WebSocket: WebSocket as T, ...options } as WebSocketServerOptions<T, U> & {
+      WebSocket: T;
+    };
     const sources = [settings.port != null, Boolean(settings.server), Boolean(settings.noServer)];
     if (sources.filter(Boolean).length !== 1) {
       throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');

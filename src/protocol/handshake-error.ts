@@ -115,15 +115,18 @@ export function failure(message: string, code: HandshakeErrorCode, cause?: unkno
 }
 
 /**
- * Server side: RFC 6455 section 4.4, a version the server does not speak is answered 426 with the
- * version clients should use, in a Sec-WebSocket-Version field named `fieldName` (HTTP/2 wants it in
- * lower case).
+ * Server side: RFC 6455 section 4.4, a version the server does not speak is answered 426 with every
+ * version it is willing to use (most preferred first, comma-separated as the section's example), in a
+ * Sec-WebSocket-Version field named `fieldName` (HTTP/2 wants it in lower case).
  */
-export function unsupportedVersion(fieldName: 'Sec-WebSocket-Version' | 'sec-websocket-version'): HandshakeFailure {
+export function unsupportedVersion(
+  fieldName: 'Sec-WebSocket-Version' | 'sec-websocket-version',
+  versions: readonly number[] = [WEBSOCKET_VERSION],
+): HandshakeFailure {
   return refusal(
     'Missing or invalid Sec-WebSocket-Version header',
     HandshakeErrorCode.UNSUPPORTED_VERSION,
     HttpStatus.UPGRADE_REQUIRED,
-    { headers: [[fieldName, String(WEBSOCKET_VERSION)]] },
+    { headers: [[fieldName, versions.join(', ')]] },
   );
 }

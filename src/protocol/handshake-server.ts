@@ -98,12 +98,12 @@ export function validateUpgradeRequest(request: UpgradeRequest): UpgradeValidati
     );
   }
   // Item 6: 13, or 8 as ws accepts it (the same framing; see HYBI_DRAFT_VERSION), written exactly as the
-  // RFC's grammar has it (no "08" or "13.0"). Section 4.4: another version is answered 426 with the
-  // version clients should speak.
+  // RFC's grammar has it (no "08" or "13.0"). Section 4.4: another version is answered 426 with all the
+  // versions accepted here, "13, 8" (what ws lists too).
   const versions = headers.getAll('sec-websocket-version');
   const version = versions.length === 1 ? ACCEPTED_VERSIONS.get(versions[0]) : undefined;
   if (version === undefined) {
-    return unsupportedVersion('Sec-WebSocket-Version');
+    return unsupportedVersion('Sec-WebSocket-Version', [...ACCEPTED_VERSIONS.values()]);
   }
   // Items 8 and 9.
   const offers = readOffers(headers);

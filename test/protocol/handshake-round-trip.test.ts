@@ -141,7 +141,7 @@ describe('request → server → response → client', () => {
     const verdict = validateUpgradeResponse(answer.head, { accept: 'x', protocols: [], extensions: [] });
     expect(verdict.ok).toBe(false);
     if (!verdict.ok) expect(verdict.error.responseStatus).toBe(426);
-    expect(answer.head.headers.get('sec-websocket-version')).toBe('13');
+    expect(answer.head.headers.get('sec-websocket-version')).toBe('13, 8');
     expect(new TextDecoder().decode(answer.rest)).toBe('Missing or invalid Sec-WebSocket-Version header');
   });
 });

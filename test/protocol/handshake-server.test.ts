@@ -154,7 +154,7 @@ describe('validateUpgradeRequest', () => {
     expect(thirteen.ok && [thirteen.request.version, thirteen.request.origin]).toEqual([13, 'http://example.com']);
   });
 
-  it('answers another version with 426 and Sec-WebSocket-Version: 13 (RFC 6455 section 4.4)', () => {
+  it('answers another version with 426 and Sec-WebSocket-Version: 13, 8, every version it takes (RFC 6455 section 4.4)', () => {
     // 8 and 13 are taken only as the RFC's grammar writes them, and only once.
     for (const version of [
       null,
@@ -176,7 +176,7 @@ describe('validateUpgradeRequest', () => {
         code: HandshakeErrorCode.UNSUPPORTED_VERSION,
         message: 'Missing or invalid Sec-WebSocket-Version header',
       });
-      expect(error.headers).toEqual([['Sec-WebSocket-Version', '13']]);
+      expect(error.headers).toEqual([['Sec-WebSocket-Version', '13, 8']]);
     }
   });
 
@@ -284,7 +284,7 @@ describe('refusals', () => {
     expect(head.status).toBe(426);
     expect(head.reason).toBe('Upgrade Required');
     expect(head.headers.get('connection')).toBe('close');
-    expect(head.headers.get('sec-websocket-version')).toBe('13');
+    expect(head.headers.get('sec-websocket-version')).toBe('13, 8');
     expect(head.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(body).toBe('Missing or invalid Sec-WebSocket-Version header');
     expect(Number(head.headers.get('content-length'))).toBe(body.length);
