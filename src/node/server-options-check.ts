@@ -3,6 +3,7 @@
 // is options-check.ts). A table lists every option it reads; TypeScript makes sure none is left out.
 // ws's own check keeps ws's wording: the port/server/noServer TypeError (websocket-server.ts).
 
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD } from '../protocol/defaults.js';
 import {
   checkOptions,
   hasMethods,
@@ -17,7 +18,6 @@ import {
 } from '../protocol/option-checks.js';
 import { OriginAllowList } from '../protocol/origin.js';
 import { isPerMessageDeflateOption } from '../protocol/permessage-deflate.js';
-import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD } from '../protocol/defaults.js';
 import { checkZlibOptions } from './deflate-setup.js';
 import { CONNECTION_RULES } from './options-check.js';
 import type { ConnectionSettings } from './socket-glue.js';

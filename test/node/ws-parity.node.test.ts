@@ -1,0 +1,249 @@
+// The inventory of ws's public API (docs/ws-compat.md) held to ws itself: every name ws exports, defines
+// on its classes, documents as an option (the JSDoc of ws's lib/) or types as an event (@types/ws) has a
+// row there, and a row that says "not provided" names something this package indeed lacks, while every
+// other row names something it has. Then the behaviours that the inventory found different and that
+// were matched to ws, each run against ws and against ours over 127.0.0.1.
+
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { type AddressInfo, connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as wsModule from 'ws';
+import * as ours from '../../src/index.ts';
+import { WebSocket, WebSocketServer } from '../../src/index.ts';
+import { within } from '../support/waits.ts';
+
+const require = createRequire(import.meta.url);
+const wsRoot = dirname(require.resolve('ws/package.json'));
+const wsCjs = require('ws') as typeof import('ws') & Record<string, unknown>;
+const wsTypes = readFileSync(join(dirname(require.resolve('@types/ws/package.json')), 'index.d.ts'), 'utf8');
+const inventory = readFileSync(new URL('../../docs/ws-compat.md', import.meta.url), 'utf8');
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Status = 'same' | 'added' | 'differs' | 'not provided';
+
+/** The rows of each "## " section of docs/ws-compat.md: ws's name → the status it is given. */
+function inventorySections(): Map<string, Map<string, Status>> {
+  const sections = new Map<string, Map<string, Status>>();
+  let current: Map<string, Status> | null = null;
+  for (const line of inventory.split('\n')) {
+    const heading = /^## (.+)$/.exec(line);
+    if (heading) {
+      current = new Map();
+      sections.set(heading[1], current);
+      continue;
+    }
+    const row = /^\| `([^`]+)` \| \*\*(same|added|differs|not provided)\*\*/.exec(line);
+    if (row && current) current.set(row[1], row[2] as Status);
+  }
+  return sections;
+}
+
+function section(name: string): Map<string, Status> {
+  const rows = inventorySections().get(name);
+  if (rows === undefined) throw new Error(`docs/ws-compat.md has no section "## ${name}"`);
+  return rows;
+}
+
+/** The `[options.NAME` entries of the JSDoc block just above `function <fn>` or `constructor(` in ws's file. */
+function jsdocOptions(file: string, anchor: string): string[] {
+  const source = readFileSync(join(wsRoot, 'lib', file), 'utf8');
+  const end = source.indexOf(anchor);
+  const start = source.lastIndexOf('/**', end);
+  return [...source.slice(start, end).matchAll(/\[options\.(\w+)/g)].map((match) => match[1]);
+}
+
+/** The text of @types/ws from `from` to the next `to`. */
+function typesBetween(from: string, to: string): string {
+  const start = wsTypes.indexOf(from);
+  const end = wsTypes.indexOf(to, start + from.length);
+  if (start < 0 || end < 0) throw new Error(`@types/ws has no ${from} … ${to}`);
+  return wsTypes.slice(start, end);
+}
+
+/**
+ * The member names of an interface or class body in @types/ws (`name?:`, `name(`, `name:`), written at
+ * `indent` spaces (a parameter list wrapped onto its own lines is indented further).
+ */
+function typeMembers(body: string, indent: number): string[] {
+  const member = new RegExp(`^ {${indent}}(?:readonly )?(\\w+)\\??(?:\\(|:|<)`, 'gm');
+  return [...body.matchAll(member)].map((match) => match[1]);
+}
+
+/** The event names of `on(event: "a" | "b", …)` overloads in a stretch of @types/ws. */
+function typedEvents(body: string): string[] {
+  const names = new Set<string>();
+  for (const [, list] of body.matchAll(/\bon\(\s*event: ((?:"[^"]+"(?: \| )?)+)/g)) {
+    for (const [, name] of list.matchAll(/"([^"]+)"/g)) names.add(name);
+  }
+  return [...names];
+}
+
+const EMITTER_METHODS = new Set(['on', 'once', 'off', 'addListener', 'removeListener']);
+
+function expectRows(sectionName: string, names: Iterable<string>): void {
+  const rows = section(sectionName);
+  const missing = [...new Set(names)].filter((name) => !rows.has(name));
+  expect(missing, `ws names without a row under "## ${sectionName}"`).toEqual([]);
+}
+
+describe('docs/ws-compat.md lists all of ws', () => {
+  it('every export of ws (require and import), and says truly which are not provided', () => {
+    const wsNames = new Set([
+      ...Object.keys(wsModule),
+      ...Object.getOwnPropertyNames(wsCjs).filter((name) => !['length', 'name', 'prototype'].includes(name)),
+    ]);
+    expectRows('Module exports', wsNames);
+    const oursHas = (name: string) => name in ours || name in (WebSocket as unknown as object);
+    for (const [name, status] of section('Module exports')) {
+      expect(oursHas(name), `${name}: ${status}`).toBe(status !== 'not provided');
+    }
+  });
+
+  it("every client option of ws's JSDoc and of @types/ws's ClientOptions", () => {
+    const names = [
+      ...jsdocOptions('websocket.js', 'function initAsClient('),
+      ...typeMembers(typesBetween('interface ClientOptions', '\n    }'), 8),
+    ];
+    expect(names).toEqual(expect.arrayContaining(['followRedirects', 'maxPendingAutoPongs', 'finishRequest']));
+    expectRows('WebSocket client options', names);
+  });
+
+  it("every server option of ws's JSDoc, of its wss.options and of @types/ws's ServerOptions", () => {
+    const wss = new wsModule.WebSocketServer({ noServer: true });
+    const names = [
+      ...jsdocOptions('websocket-server.js', 'constructor(options, callback)'),
+      ...Object.keys(wss.options),
+      ...typeMembers(typesBetween('interface ServerOptions<', '\n    }'), 8),
+    ];
+    expect(names).toEqual(expect.arrayContaining(['verifyClient', 'maxBufferedChunks', 'WebSocket']));
+    expectRows('WebSocketServer options', names);
+  });
+
+  it('every event @types/ws types, for the client and for the server', () => {
+    const clientEvents = typedEvents(typesBetween('declare class WebSocket', 'declare const WebSocketAlias'));
+    const serverEvents = typedEvents(typesBetween('class Server<', 'const WebSocketServer:'));
+    expect(clientEvents).toEqual(expect.arrayContaining(['unexpected-response', 'redirect', 'upgrade']));
+    expect(serverEvents).toEqual(expect.arrayContaining(['wsClientError', 'headers']));
+    expectRows('WebSocket events', clientEvents);
+    expectRows('WebSocketServer events', serverEvents);
+  });
+
+  it("every property and method of ws's WebSocket, and says truly which are not provided", () => {
+    const names = [
+      ...Object.getOwnPropertyNames(wsCjs.prototype),
+      ...typeMembers(typesBetween('declare class WebSocket', 'declare const WebSocketAlias'), 4).filter(
+        (name) => !EMITTER_METHODS.has(name),
+      ),
+    ];
+    expectRows('WebSocket properties and methods', names);
+    for (const [name, status] of section('WebSocket properties and methods')) {
+      expect(name in WebSocket.prototype, `${name}: ${status}`).toBe(status !== 'not provided');
+    }
+  });
+
+  it("every property and method of ws's WebSocketServer, and says truly which are not provided", async () => {
+    const theirs = new wsModule.WebSocketServer({ noServer: true });
+    const server = new WebSocketServer({ noServer: true });
+    const names = [
+      ...Object.getOwnPropertyNames(wsModule.WebSocketServer.prototype).filter((name) => name !== 'constructor'),
+      ...Object.keys(theirs).filter((name) => !name.startsWith('_')),
+      ...typeMembers(typesBetween('class Server<', 'const WebSocketServer:'), 8).filter(
+        (name) => !EMITTER_METHODS.has(name) && name !== 'constructor',
+      ),
+    ];
+    expectRows('WebSocketServer properties and methods', names);
+    for (const [name, status] of section('WebSocketServer properties and methods')) {
+      expect(name in server, `${name}: ${status}`).toBe(status !== 'not provided');
+    }
+  });
+});
+
+describe('wss.options as ws fills it', () => {
+  it("holds ws's defaults for every option not given, and what was given, as ws's does", async () => {
+    const given = { port: 0, host: '127.0.0.1', maxPayload: 4096 };
+    const theirs = new wsModule.WebSocketServer(given);
+    cleanups.push(() => new Promise((resolve) => theirs.close(resolve)));
+    const server = new WebSocketServer(given);
+    cleanups.push(() => server.shutdown({ timeoutMs: 100 }));
+    await Promise.all([once(theirs, 'listening'), once(server, 'listening')]);
+
+    // The options ws has and this package ignores (docs/ws-compat.md), and maxFragments, whose default
+    // differs (0: no limit): every other entry is ws's, with functions compared by kind.
+    const notOurs = ['maxBufferedChunks', 'maxPendingAutoPongs', 'maxFragments'];
+    const shape = (options: object) =>
+      Object.fromEntries(
+        Object.entries(options)
+          .filter(([name]) => !notOurs.includes(name))
+          .map(([name, value]) => [name, typeof value === 'function' ? 'a function' : value]),
+      );
+    expect(shape(server.options)).toEqual(shape(theirs.options));
+    expect(server.options).toMatchObject({ maxPayload: 4096, closeTimeout: 30_000, perMessageDeflate: false });
+    expect(server.options.maxFragments).toBe(0);
+    expect(server.options.WebSocket).toBe(WebSocket);
+  });
+
+  it("a server built from another one's options (ws's nulls included) works as the first", async () => {
+    const first = new WebSocketServer({ noServer: true, maxPayload: 8 });
+    const second = new WebSocketServer({ ...first.options, noServer: false, port: 0, host: '127.0.0.1' });
+    cleanups.push(() => second.shutdown({ timeoutMs: 100 }));
+    await once(second, 'listening');
+    const client = new WebSocket(`ws://127.0.0.1:${(second.address() as AddressInfo).port}`);
+    cleanups.push(() => client.terminate());
+    const [socket] = (await within(once(second, 'connection'), 'the connection')) as [WebSocket];
+    const failed = within(once(socket, 'error'), "the server's error for a message over maxPayload");
+    await within(once(client, 'open'), 'the client to open');
+    client.send('123456789');
+    const [error] = (await failed) as [Error & { code: string }];
+    expect(error.code).toBe('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
+  });
+});
+
+describe('a refused Sec-WebSocket-Version', () => {
+  /** Sends an upgrade request for version 7 and reads the answer's status and version header. */
+  async function versionAnswer(port: number): Promise<{ status: string; versions: string | undefined }> {
+    const socket = connect(port, '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n\r\n',
+    );
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    await within(once(socket, 'close'), 'the server to answer and close');
+    const head = answer.slice(0, answer.indexOf('\r\n\r\n'));
+    return {
+      status: head.split(' ')[1],
+      versions: /^sec-websocket-version: *(.*)$/im.exec(head)?.[1],
+    };
+  }
+
+  it('is answered with every version the server takes, as ws lists them; with 426 where ws says 400', async () => {
+    const theirs = new wsModule.WebSocketServer({ port: 0, host: '127.0.0.1' });
+    cleanups.push(() => new Promise((resolve) => theirs.close(resolve)));
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    cleanups.push(() => server.shutdown({ timeoutMs: 100 }));
+    await Promise.all([once(theirs, 'listening'), once(server, 'listening')]);
+
+    const wsAnswer = await versionAnswer((theirs.address() as AddressInfo).port);
+    const ourAnswer = await versionAnswer((server.address() as AddressInfo).port);
+    expect(wsAnswer).toEqual({ status: '400', versions: '13, 8' });
+    expect(ourAnswer).toEqual({ status: '426', versions: wsAnswer.versions });
+
+    // Both versions it names are taken: a version-8 client of ws opens.
+    const old = new wsModule.WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+      protocolVersion: 8,
+    });
+    cleanups.push(() => old.terminate());
+    await within(once(old, 'open'), 'the version-8 client to open');
+  });
+});
