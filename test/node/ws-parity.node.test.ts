@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as wsModule from 'ws';
@@ -245,5 +245,97 @@ describe('a refused Sec-WebSocket-Version', () => {
     });
     cleanups.push(() => old.terminate());
     await within(once(old, 'open'), 'the version-8 client to open');
+  });
+});
+
+describe('the differences docs/ws-compat.md states, as it states them', () => {
+  /** Starts a server of each library with `options`, on 127.0.0.1. */
+  async function bothServers(options: object = {}) {
+    const theirs = new wsModule.WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+    cleanups.push(() => {
+      for (const client of theirs.clients) client.terminate();
+      return new Promise((resolve) => theirs.close(resolve));
+    });
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
+    cleanups.push(() => server.shutdown({ timeoutMs: 100 }));
+    await Promise.all([once(theirs, 'listening'), once(server, 'listening')]);
+    return {
+      theirs: (theirs.address() as AddressInfo).port,
+      ours: (server.address() as AddressInfo).port,
+      servers: { theirs, ours: server },
+    };
+  }
+
+  /** Sends an upgrade request with `extra` header lines; returns the status and head of the answer. */
+  async function answerTo(port: number, extra: string, path = '/'): Promise<{ status: string; head: string }> {
+    const socket = connect(port, '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+    );
+    let answer = '';
+    socket.setEncoding('latin1');
+    const head = new Promise<string>((resolve) =>
+      socket.on('data', (chunk: string) => {
+        answer += chunk;
+        if (answer.includes('\r\n\r\n')) resolve(answer.slice(0, answer.indexOf('\r\n\r\n')));
+      }),
+    );
+    const text = await within(head, 'the answer');
+    return { status: text.split(' ')[1], head: text };
+  }
+
+  it('empty list elements: ws answers 400, ours goes on (RFC 7230 section 7)', async () => {
+    // ws reads Sec-WebSocket-Extensions only when it has perMessageDeflate on.
+    const ports = await bothServers({
+      perMessageDeflate: true,
+      handleProtocols: (offered: Set<string>) => [...offered].join('+'),
+    });
+    for (const line of ['Sec-WebSocket-Protocol: a,,b\r\n', 'Sec-WebSocket-Extensions: x,,y\r\n']) {
+      expect((await answerTo(ports.theirs, line)).status, line).toBe('400');
+      expect((await answerTo(ports.ours, line)).status, line).toBe('101');
+    }
+    expect((await answerTo(ports.ours, 'Sec-WebSocket-Protocol: a,,b\r\n')).head).toMatch(
+      /^Sec-WebSocket-Protocol: a\+b$/m,
+    );
+  });
+
+  it('a refusal: the same status and body, text/plain where ws says text/html', async () => {
+    const ports = await bothServers({ path: '/only' });
+    const theirs = await answerTo(ports.theirs, '', '/other');
+    const mine = await answerTo(ports.ours, '', '/other');
+    expect([theirs.status, mine.status]).toEqual(['400', '400']);
+    expect(theirs.head).toMatch(/^Content-Type: text\/html$/im);
+    expect(mine.head).toMatch(/^Content-Type: text\/plain; charset=utf-8$/im);
+  });
+
+  it('perMessageDeflate.threshold: ws compresses a short message when it keeps context, ours does not', async () => {
+    const { servers, ...ports } = await bothServers({ perMessageDeflate: { threshold: 10 } });
+    /** What a server's connection looks like, and the first byte of its frame for 'short' (5 bytes). */
+    const sendShort = async (
+      port: number,
+      server: { once(event: 'connection', listener: (peer: WebSocket) => void): unknown },
+    ) => {
+      const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+      const client = new wsModule.WebSocket(`ws://127.0.0.1:${port}`);
+      cleanups.push(() => client.terminate());
+      await within(once(client, 'open'), 'the client to open');
+      const peer = await within(accepted, 'the connection');
+      const socket = (client as unknown as { _socket: Socket })._socket;
+      const byte = new Promise<number>((resolve) =>
+        socket.prependOnceListener('data', (chunk: Buffer) => resolve(chunk[0])),
+      );
+      peer.send('short');
+      return { firstByte: await within(byte, 'the frame'), url: peer.url, extensions: client.extensions };
+    };
+    const theirs = await sendShort(ports.theirs, servers.theirs as unknown as WebSocketServer);
+    const mine = await sendShort(ports.ours, servers.ours);
+    // Both agreed on permessage-deflate with context takeover; ws sets RSV1 (0xc1), ours sends it plain.
+    expect([theirs.extensions, mine.extensions]).toEqual(['permessage-deflate', 'permessage-deflate']);
+    expect(theirs.firstByte).toBe(0xc1);
+    expect(mine.firstByte).toBe(0x81);
+    // And a server connection's url: undefined in ws, '' here.
+    expect([theirs.url, mine.url]).toEqual([undefined, '']);
   });
 });
