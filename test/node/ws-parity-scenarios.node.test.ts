@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import * as wsModule from 'ws';
 import type { WebSocket, WebSocketServer } from '../../src/index.ts';
 import * as ours from '../../src/index.ts';
-import { acceptKeyFor } from '../support/raw-peer.ts';
+import { acceptKeyFor, openRawClient } from '../support/raw-peer.ts';
 import { within } from '../support/waits.ts';
 
 /** Both libraries, typed as ours (the scenarios use only what ws has too). */
@@ -96,7 +96,65 @@ async function httpServer(handler?: Parameters<typeof createHttpServer>[1]) {
   return { server, port: portOf(server), end, track: (socket: Socket) => upgraded.add(socket) };
 }
 
+/** A client frame with a zero masking key (the payload stays as written): header bytes, then payload. */
+function maskedFrame(byte0: number, payload: number[] | Buffer = []): Buffer {
+  const bytes = Buffer.from(payload);
+  const length = bytes.length < 126 ? [0x80 | bytes.length] : [0x80 | 126, bytes.length >> 8, bytes.length & 0xff];
+  return Buffer.concat([Buffer.from([byte0, ...length, 0, 0, 0, 0]), bytes]);
+}
+
+/** A masked frame header that announces a 64-bit payload length (its 8 bytes as given), with no payload. */
+function announcing(lengthBytes: number[]): Buffer {
+  return Buffer.from([0x82, 0x80 | 127, ...lengthBytes, 0, 0, 0, 0]);
+}
+
+/**
+ * A peer's bad frames, one connection each, named by the WS_ERR_* code ws gives them (lib/receiver.js).
+ * A 64-bit length with its top bit set is left out: there the two differ (ws-parity.node.test.ts).
+ */
+const BAD_FRAMES: Record<string, Buffer> = {
+  EXPECTED_FIN: maskedFrame(0x09),
+  EXPECTED_MASK: Buffer.from([0x81, 0x00]),
+  INVALID_CLOSE_CODE: maskedFrame(0x88, [0x03, 0xe7]),
+  INVALID_CONTROL_PAYLOAD_LENGTH: maskedFrame(0x89, Buffer.alloc(126)),
+  INVALID_OPCODE: maskedFrame(0x83),
+  INVALID_UTF8: maskedFrame(0x81, [0xff, 0xfe]),
+  TOO_MANY_BUFFERED_PARTS: Buffer.concat([
+    maskedFrame(0x01, [0x61]),
+    maskedFrame(0x00, [0x62]),
+    maskedFrame(0x00, [0x63]),
+  ]),
+  UNEXPECTED_RSV_1: maskedFrame(0xc1),
+  UNEXPECTED_RSV_2_3: maskedFrame(0xa1),
+  UNSUPPORTED_DATA_PAYLOAD_LENGTH: announcing([0x00, 0x20, 0, 0, 0, 0, 0, 0]),
+  UNSUPPORTED_MESSAGE_LENGTH: announcing([0, 0, 0, 0, 0x0c, 0x80, 0, 0]),
+};
+
 const scenarios: Record<string, (lib: Library) => Promise<unknown>> = {
+  async "a peer's bad frames: the error's code and the close code the peer gets"(lib) {
+    const server = new lib.WebSocketServer({ port: 0, host: '127.0.0.1', maxFragments: 2 });
+    await listening(server);
+    const results: Record<string, unknown> = {};
+    for (const [name, bytes] of Object.entries(BAD_FRAMES)) {
+      const accepted = once(server, 'connection');
+      const peer = await openRawClient(portOf(server));
+      const [socket] = (await within(accepted, 'the connection')) as [WebSocket];
+      const failed = within(once(socket, 'error'), `the server's error for ${name}`);
+      await peer.write(bytes);
+      const [error] = (await failed) as [Error & { code: string }];
+      let event = await peer.next(`the close frame for ${name}`);
+      while (event.kind !== 'close' && event.kind !== 'end') event = await peer.next(`the close frame for ${name}`);
+      // The class is compared apart (ws-parity.node.test.ts): ws's UTF-8 error is a plain Error.
+      const closeCode = event.kind === 'close' ? event.code : 'no close frame';
+      // Our maxFragments message also names the limit: "… (more than 2)".
+      const message = error.message.replace(/ \(more than \d+\)$/, '');
+      results[name] = [error.code, message, error instanceof Error, closeCode];
+      peer.destroy();
+    }
+    await closeServer(server);
+    return results;
+  },
+
   async 'noServer: address() throws, close(cb) twice'(lib) {
     const server = new lib.WebSocketServer({ noServer: true });
     const calls: string[] = [];

@@ -5,14 +5,16 @@
 // were matched to ws, each run against ws and against ours over 127.0.0.1.
 
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as wsModule from 'ws';
+import { ErrorCode } from '../../src/codec/error-codes.ts';
 import * as ours from '../../src/index.ts';
 import { WebSocket, WebSocketServer } from '../../src/index.ts';
+import { openRawClient } from '../support/raw-peer.ts';
 import { within } from '../support/waits.ts';
 
 const require = createRequire(import.meta.url);
@@ -133,6 +135,25 @@ describe('docs/ws-compat.md lists all of ws', () => {
     expect(serverEvents).toEqual(expect.arrayContaining(['wsClientError', 'headers']));
     expectRows('WebSocket events', clientEvents);
     expectRows('WebSocketServer events', serverEvents);
+  });
+
+  it("every error code ws's receiver gives a peer's bad frame, each in our catalogue; ws's environment variables", () => {
+    const receiver = readFileSync(join(wsRoot, 'lib', 'receiver.js'), 'utf8');
+    const codes = [...receiver.matchAll(/'(WS_ERR_\w+)'/g)].map((match) => match[1]);
+    expect(codes).toEqual(expect.arrayContaining(['WS_ERR_INVALID_UTF8', 'WS_ERR_EXPECTED_FIN']));
+    expectRows('Error codes', codes);
+    const catalogue = new Set<string>(Object.values(ErrorCode));
+    for (const [code, status] of section('Error codes')) {
+      expect(catalogue.has(code), `${code}: ${status}`).toBe(status !== 'not provided');
+    }
+    const variables = readdirSync(join(wsRoot, 'lib')).flatMap((file) => [
+      ...readFileSync(join(wsRoot, 'lib', file), 'utf8').matchAll(/process\.env\.(\w+)/g),
+    ]);
+    expect(variables.length).toBeGreaterThan(0);
+    expectRows(
+      'Environment variables',
+      variables.map((match) => match[1]),
+    );
   });
 
   it("every property and method of ws's WebSocket, and says truly which are not provided", () => {
@@ -299,6 +320,30 @@ describe('the differences docs/ws-compat.md states, as it states them', () => {
     expect((await answerTo(ports.ours, 'Sec-WebSocket-Protocol: a,,b\r\n')).head).toMatch(
       /^Sec-WebSocket-Protocol: a\+b$/m,
     );
+  });
+
+  it("a 64-bit length with its top bit set: ws's 1009, ours 1002; ws's UTF-8 error a plain Error, ours a RangeError", async () => {
+    const { servers, ...ports } = await bothServers();
+    /** The server's error and the close code the raw client gets for `bytes`. */
+    const outcome = async (port: number, server: WebSocketServer, bytes: Buffer) => {
+      const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+      const peer = await openRawClient(port);
+      cleanups.push(() => peer.destroy());
+      const socket = await within(accepted, 'the connection');
+      const failed = within(once(socket, 'error'), "the server's error");
+      await peer.write(bytes);
+      const [error] = (await failed) as [Error & { code: string }];
+      let event = await peer.next('the close frame');
+      while (event.kind !== 'close' && event.kind !== 'end') event = await peer.next('the close frame');
+      return [error.code, error instanceof RangeError, event.kind === 'close' ? event.code : null];
+    };
+    const theirs = servers.theirs as unknown as WebSocketServer;
+    const topBit = Buffer.from([0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(await outcome(ports.theirs, theirs, topBit)).toEqual(['WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', true, 1009]);
+    expect(await outcome(ports.ours, servers.ours, topBit)).toEqual(['WS_ERR_INVALID_PAYLOAD_LENGTH', true, 1002]);
+    const badText = Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe]);
+    expect(await outcome(ports.theirs, theirs, badText)).toEqual(['WS_ERR_INVALID_UTF8', false, 1007]);
+    expect(await outcome(ports.ours, servers.ours, badText)).toEqual(['WS_ERR_INVALID_UTF8', true, 1007]);
   });
 
   it('a refusal: the same status and body, text/plain where ws says text/html', async () => {
