@@ -33,6 +33,16 @@ Object.assign(WebSocket, {
 
 export type { CertMeta, ClientOptions, FinishRequestCallback } from './node/client-handshake.js';
 export type { PerMessageDeflateOptions } from './node/deflate-setup.js';
+export type {
+  DiagnosticsBackpressureMessage,
+  DiagnosticsCloseMessage,
+  DiagnosticsErrorMessage,
+  DiagnosticsMessages,
+  DiagnosticsOpenMessage,
+  DiagnosticsPingMessage,
+  DiagnosticsRefusedMessage,
+  RefusalReason,
+} from './node/diagnostics.js';
 export type { Event, EventListenerOptions, WebSocketEventMap } from './node/event-target.js';
 export type { Http2UpgradeResponse } from './node/http2-client.js';
 export type { Http2SessionPoolOptions } from './node/http2-session-pool.js';

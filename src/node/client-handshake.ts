@@ -26,6 +26,7 @@ import {
   unixSocketTargetOf,
 } from '../protocol/websocket-url.js';
 import { clientDeflateSettings, deflateOfferListOf, type PerMessageDeflateOptions } from './deflate-setup.js';
+import { publishOpen } from './diagnostics.js';
 import { startHttp2Client, wantsHttp2 } from './http2-client.js';
 import type { Http2SessionPool } from './http2-session-pool.js';
 import { checkClientOptions } from './options-check.js';
@@ -272,6 +273,7 @@ export function startClient(
       extensions: negotiated === undefined ? '' : (response.headers['sec-websocket-extensions'] as string),
       deflate: negotiated,
     });
+    publishOpen(websocket, 'client', websocket.url, socket, '1.1');
     websocket.emit('open');
   });
 

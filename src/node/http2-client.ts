@@ -13,6 +13,7 @@ import { HeaderFields } from '../protocol/header-fields.js';
 import { deflateOffers } from '../protocol/permessage-deflate.js';
 import type { ClientOptions } from './client-handshake.js';
 import { clientDeflateSettings, deflateOfferListOf } from './deflate-setup.js';
+import { publishOpen } from './diagnostics.js';
 import { defaultHttp2SessionPool, Http2SessionPool, type SessionLease } from './http2-session-pool.js';
 import { addFields, rawPairsOf, resetStream } from './http2-stream.js';
 import type { WebSocket } from './websocket.js';
@@ -136,6 +137,7 @@ export function startHttp2Client(
         deflate: negotiated,
         abortTransport: () => resetStream(opened),
       });
+      publishOpen(websocket, 'client', websocket.url, opened, '2');
       websocket.emit('open');
     });
   };

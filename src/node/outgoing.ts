@@ -9,6 +9,7 @@
 import type { SendOptions as FrameOptions } from '../protocol/connection.js';
 import * as DEFAULTS from '../protocol/defaults.js';
 import { ErrorCode } from '../protocol/errors.js';
+import { publishBackpressure } from './diagnostics.js';
 import { toBuffer } from './platform.js';
 import { PreparedMessage } from './prepared.js';
 import { SendOrder, type SendStreamOptions } from './send-order.js';
@@ -227,6 +228,7 @@ export class Outgoing {
       code: ErrorCode.BACKPRESSURE,
     });
     if (cb) process.nextTick(cb, error);
+    publishBackpressure(this.ws, limit, this.refuseOnBackpressure ? 'refuse' : 'close');
     if (!this.refuseOnBackpressure) this.ws.close(1008, 'Backpressure limit exceeded');
   }
 

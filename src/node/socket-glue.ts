@@ -20,6 +20,7 @@ import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD } from '../prot
 import * as DEFAULTS from '../protocol/defaults.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { RandomSource } from '../protocol/random.js';
+import { publishError, publishPing, publishPong } from './diagnostics.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { MessageStreamReceiver } from './message-stream.js';
 import { allocateBuffer, asBuffer, copyToBuffer, nodeRandom } from './platform.js';
@@ -223,12 +224,16 @@ export class SocketGlue implements ConnectionHandler {
   }
 
   ping(data: Uint8Array): void {
-    this.ws.emit('ping', asBuffer(data));
+    const payload = asBuffer(data);
+    publishPing(this.ws, payload);
+    this.ws.emit('ping', payload);
   }
 
   pong(data: Uint8Array): void {
     this.heartbeat?.pong();
-    this.ws.emit('pong', asBuffer(data));
+    const payload = asBuffer(data);
+    publishPong(this.ws, payload);
+    this.ws.emit('pong', payload);
   }
 
   closed(code: number, reason: string): void {
@@ -246,6 +251,7 @@ export class SocketGlue implements ConnectionHandler {
     this.startCloseTimer();
     // The peer hears error.closeCode; locally the close code stays 1006 (no close frame is read after a
     // failure: RFC 6455 section 7.1.5, and what ws reports). The error carries the reason.
+    publishError(this.ws, error);
     this.ws._emitError(error);
   }
 
@@ -268,8 +274,9 @@ export class SocketGlue implements ConnectionHandler {
     this.socket.end();
   }
 
-  onError(): void {
-    // ws reports no 'error' for a dropped socket: 'close' follows with 1006.
+  onError(error: Error): void {
+    // ws reports no 'error' for a dropped socket: 'close' follows with 1006. Diagnostics subscribers see it.
+    publishError(this.ws, error);
     this.ws._onClosing();
     this.abort();
   }
@@ -316,8 +323,8 @@ function socketOnClose(this: GluedSocket): void {
   this[kGlue]?.onClose();
 }
 
-function socketOnError(this: GluedSocket): void {
-  this[kGlue]?.onError();
+function socketOnError(this: GluedSocket, error: Error): void {
+  this[kGlue]?.onError(error);
 }
 
 function socketOnDrain(this: GluedSocket): void {

@@ -21,6 +21,7 @@ import { OriginAllowList } from '../protocol/origin.js';
 import { acceptDeflateOffer } from '../protocol/permessage-deflate.js';
 import { ConnectionCounts, type Slot } from './connection-slots.js';
 import { deflateOptionsOf, deflateSettings } from './deflate-setup.js';
+import { publishOpen, publishRefused, type RefusalReason } from './diagnostics.js';
 import type { WebSocket } from './websocket.js';
 import type { VerifyClientCallback, VerifyClientInfo, WebSocketServer } from './websocket-server.js';
 
@@ -94,7 +95,7 @@ export class UpgradeAcceptor {
   accept(request: IncomingMessage, transport: UpgradeTransport, cb: AcceptedCallback): void {
     const limited = this.limitProblem(request);
     if (limited !== null) {
-      this.refuse(request, transport, limited);
+      this.refuse(request, transport, limited.error, limited.reason);
       return;
     }
     // Counted from now on, so that handshakes arriving while this one is checked see it.
@@ -116,32 +117,44 @@ export class UpgradeAcceptor {
   }
 
   /** Why the limits refuse this request (the status to answer, the code for wsClientError), or null. */
-  private limitProblem(request: IncomingMessage): HandshakeError | null {
+  private limitProblem(request: IncomingMessage): { error: HandshakeError; reason: RefusalReason } | null {
     const {
       maxConnections = 0,
       maxConnectionsPerAddress = 0,
       maxHeaderCount = DEFAULT_MAX_HEADER_COUNT,
     } = this.server.options;
     if (maxHeaderCount > 0 && request.rawHeaders.length / 2 > maxHeaderCount) {
-      return new HandshakeError(`More than ${maxHeaderCount} header fields`, HandshakeErrorCode.TOO_MANY_HEADERS, {
-        status: HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-      });
+      const error = new HandshakeError(
+        `More than ${maxHeaderCount} header fields`,
+        HandshakeErrorCode.TOO_MANY_HEADERS,
+        {
+          status: HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+        },
+      );
+      return { error, reason: 'too-many-headers' };
     }
     // Both caps count connections open and handshakes in progress (connection-slots.ts).
     if (maxConnections > 0 && this.counts.total >= maxConnections) {
-      return new HandshakeError('Too many connections', HandshakeErrorCode.TOO_MANY_CONNECTIONS, {
+      const error = new HandshakeError('Too many connections', HandshakeErrorCode.TOO_MANY_CONNECTIONS, {
         status: HttpStatus.SERVICE_UNAVAILABLE,
       });
+      return { error, reason: 'max-connections' };
     }
     if (maxConnectionsPerAddress > 0 && this.counts.from(remoteAddressOf(request)) >= maxConnectionsPerAddress) {
-      return new HandshakeError('Too many connections from this address', HandshakeErrorCode.TOO_MANY_CONNECTIONS, {
-        status: TOO_MANY_REQUESTS,
-      });
+      const error = new HandshakeError(
+        'Too many connections from this address',
+        HandshakeErrorCode.TOO_MANY_CONNECTIONS,
+        {
+          status: TOO_MANY_REQUESTS,
+        },
+      );
+      return { error, reason: 'max-connections-per-address' };
     }
     if (this.originAllowList !== null && !originsAdmitted(this.originAllowList, request.rawHeaders)) {
-      return new HandshakeError('Origin not allowed', HandshakeErrorCode.ORIGIN_NOT_ALLOWED, {
+      const error = new HandshakeError('Origin not allowed', HandshakeErrorCode.ORIGIN_NOT_ALLOWED, {
         status: HttpStatus.FORBIDDEN,
       });
+      return { error, reason: 'origin' };
     }
     return null;
   }
@@ -153,12 +166,14 @@ export class UpgradeAcceptor {
   private check(request: IncomingMessage, transport: UpgradeTransport, slot: Slot, cb: AcceptedCallback): boolean {
     const checked = transport.check();
     if (!checked.ok) {
-      this.refuse(request, transport, checked.error);
+      const reason =
+        checked.error.code === HandshakeErrorCode.UNSUPPORTED_VERSION ? 'unsupported-version' : 'bad-handshake';
+      this.refuse(request, transport, checked.error, reason);
       return false;
     }
     const offer = checked.request;
     if (!this.server.shouldHandle(request)) {
-      transport.refuse(HttpStatus.BAD_REQUEST);
+      this.answerRefusal(request, transport, HttpStatus.BAD_REQUEST, 'path');
       return false;
     }
     const options = this.server.options;
@@ -183,7 +198,7 @@ export class UpgradeAcceptor {
       const deadline = setTimeout(() => {
         timedOut = true;
         slot.release();
-        transport.refuse(REQUEST_TIMEOUT);
+        this.answerRefusal(request, transport, REQUEST_TIMEOUT, 'verify-client-timeout');
       }, options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
       deadline.unref();
       (verifyClient as (info: VerifyClientInfo, callback: VerifyClientCallback) => void)(
@@ -192,8 +207,16 @@ export class UpgradeAcceptor {
           clearTimeout(deadline);
           if (timedOut) return;
           try {
-            if (!verified) transport.refuse(code || HttpStatus.UNAUTHORIZED, message, headers);
-            else this.complete(request, transport, offer, deflate, slot, cb);
+            if (!verified) {
+              this.answerRefusal(
+                request,
+                transport,
+                code || HttpStatus.UNAUTHORIZED,
+                'verify-client',
+                message,
+                headers,
+              );
+            } else this.complete(request, transport, offer, deflate, slot, cb);
           } finally {
             slot.release();
           }
@@ -202,7 +225,7 @@ export class UpgradeAcceptor {
       return true;
     }
     if (!(verifyClient as (info: VerifyClientInfo) => boolean)(info)) {
-      transport.refuse(HttpStatus.UNAUTHORIZED);
+      this.answerRefusal(request, transport, HttpStatus.UNAUTHORIZED, 'verify-client');
       return false;
     }
     this.complete(request, transport, offer, deflate, slot, cb);
@@ -225,7 +248,7 @@ export class UpgradeAcceptor {
     transport.assertUnanswered();
     const server = this.server;
     if (!server._running) {
-      transport.refuse(HttpStatus.SERVICE_UNAVAILABLE);
+      this.answerRefusal(request, transport, HttpStatus.SERVICE_UNAVAILABLE, 'server-closing');
       return;
     }
     const options = server.options;
@@ -254,18 +277,39 @@ export class UpgradeAcceptor {
     // The count is the connection's from now on, until it closes (connectionClosed).
     slot.handOver();
     server._track(ws, slot.address);
+    publishOpen(ws, 'server', request.url ?? '', transport.duplex, request.httpVersion === '2.0' ? '2' : '1.1');
     cb(ws, request);
   }
 
   /** A refusal with ws's wsClientError hook: a listener gets (error, socket or stream, request) and answers itself. */
-  private refuse(request: IncomingMessage, transport: UpgradeTransport, refusal: HandshakeError): void {
+  private refuse(
+    request: IncomingMessage,
+    transport: UpgradeTransport,
+    refusal: HandshakeError,
+    reason: RefusalReason,
+  ): void {
+    const status = refusal.status ?? HttpStatus.BAD_REQUEST;
     if (this.server.listenerCount('wsClientError') > 0) {
+      publishRefused(this.server, request, status, reason, refusal.message);
       // A plain Error with the code, as listeners have always been given (ws's has only the message).
       const error = Object.assign(new Error(refusal.message), { code: refusal.code });
       this.server.emit('wsClientError', error, transport.duplex, request);
       return;
     }
-    transport.refuse(refusal.status ?? HttpStatus.BAD_REQUEST, refusal.message, refusal.headers);
+    this.answerRefusal(request, transport, status, reason, refusal.message, refusal.headers);
+  }
+
+  /** Every refusal the server answers itself goes out here, published first (diagnostics.ts). */
+  private answerRefusal(
+    request: IncomingMessage,
+    transport: UpgradeTransport,
+    status: number,
+    reason: RefusalReason,
+    message?: string,
+    headers?: HeaderInput,
+  ): void {
+    publishRefused(this.server, request, status, reason, message);
+    transport.refuse(status, message, headers);
   }
 }
 

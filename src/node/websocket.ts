@@ -17,6 +17,8 @@ import type * as reconnector from '../web/reconnector.js';
 import type * as client from './client-handshake.js';
 import { startClient } from './client-handshake.js';
 import type * as deflate from './deflate-setup.js';
+import type * as diagnostics from './diagnostics.js';
+import { publishClose } from './diagnostics.js';
 import type * as events from './event-target.js';
 import {
   addEventListener,
@@ -469,6 +471,8 @@ export class WebSocket extends EventEmitter {
     this._readyState = WebSocket.CLOSED;
     // The server forgets the connection first, so 'close' listeners see it gone from wss.clients (as in ws).
     this._server?._untrack(this);
+    // Only a connection that opened has a glue, and an open message to pair with this one.
+    if (this._glue !== null) publishClose(this, this._closeCode, this._closeReason, this._wasClean);
     this.emit('close', this._closeCode, this._closeReason);
   }
 }
@@ -567,6 +571,14 @@ export declare namespace WebSocket {
   type ReconnectCloseEvent = reconnectOptions.ReconnectCloseEvent;
   type ReconnectTimers = reconnectOptions.ReconnectTimers;
   type ReconnectingDetails = reconnector.ReconnectingDetails;
+  type DiagnosticsMessages = diagnostics.DiagnosticsMessages;
+  type DiagnosticsOpenMessage = diagnostics.DiagnosticsOpenMessage;
+  type DiagnosticsCloseMessage = diagnostics.DiagnosticsCloseMessage;
+  type DiagnosticsErrorMessage = diagnostics.DiagnosticsErrorMessage;
+  type DiagnosticsPingMessage = diagnostics.DiagnosticsPingMessage;
+  type DiagnosticsBackpressureMessage = diagnostics.DiagnosticsBackpressureMessage;
+  type DiagnosticsRefusedMessage = diagnostics.DiagnosticsRefusedMessage;
+  type RefusalReason = diagnostics.RefusalReason;
 }
 
 Object.assign(WebSocket.prototype, { addEventListener, removeEventListener });
