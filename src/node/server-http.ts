@@ -24,14 +24,17 @@ export function createHttpServer(
   options: Pick<WebSocketServerOptions, 'port' | 'host' | 'backlog' | 'handshakeTimeout' | 'maxHeaderSize'>,
   callback?: () => void,
 ): HttpServer {
-  const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  // Node's server timeouts take whole milliseconds (a fraction throws a RangeError); ws's handshakeTimeout
+  // goes to setTimeout, which takes any number, so a fraction is rounded up here.
+  const handshakeTimeout = Math.ceil(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const server = createServer(
     {
       maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
       // A slow-loris request head is dropped (408) once handshakeTimeout has passed.
       headersTimeout: handshakeTimeout,
       requestTimeout: handshakeTimeout,
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, handshakeTimeout / 4)),
+      // A whole number too: a handshakeTimeout such as 50 would otherwise throw.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(handshakeTimeout / 4))),
     },
     answerUpgradeRequired,
   );
