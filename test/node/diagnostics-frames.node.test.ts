@@ -4,7 +4,7 @@
 // sent, and a socket or stream that fails under the connection. Client and server, HTTP/1.1 and HTTP/2
 // (RFC 8441), on real sockets on 127.0.0.1.
 
-import { constants as http2Constants, type Http2Stream } from 'node:http2';
+import { type Http2Stream, constants as http2Constants } from 'node:http2';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from '../../src/index.ts';

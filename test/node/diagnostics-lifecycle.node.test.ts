@@ -129,7 +129,13 @@ describe.each<Transport>(TRANSPORTS)('over %s', (transport) => {
     server.close(1001, 'going away');
     await both;
     expect(about(opened, client, server)).toEqual([]);
-    expect(about(closes, client, server).map(({ websocket, code, wasClean }) => ({ side: websocket === server, code, wasClean }))).toEqual(
+    expect(
+      about(closes, client, server).map(({ websocket, code, wasClean }) => ({
+        side: websocket === server,
+        code,
+        wasClean,
+      })),
+    ).toEqual(
       expect.arrayContaining([
         { side: true, code: 1001, wasClean: true },
         { side: false, code: 1001, wasClean: true },
