@@ -102,11 +102,20 @@ export const CAPACITY_SERIES = [
   { id: 'ws', label: 'ws + bufferutil', echo: 'ws echo server', publish: 'loop over wss.clients, send()' },
   { id: 'ws-js', label: 'ws, no bufferutil', echo: 'ws echo server, WS_NO_BUFFER_UTIL=1', publish: null },
   { id: 'bun', label: 'Bun.serve', echo: 'Bun.serve websocket echo', publish: 'server.publish(topic)' },
+  {
+    id: 'ours-diagnostics',
+    label: 'wasmsocket + idle diagnostics subscribers',
+    echo: 'wasmsocket serve, a no-op subscriber on every diagnostics channel (capacity/idle-diagnostics.js)',
+    publish: null,
+    // What subscribing costs is a question for the smallest messages, where a per-message cost shows most.
+    cases: ['text-32-c1', 'text-32-c16', 'rr-256'],
+  },
 ];
 
 export const CAPACITY_RATIOS = [
   { label: 'ours ÷ ws+bu', of: 'ours', over: 'ws' },
   { label: 'ours ÷ Bun', of: 'ours', over: 'bun' },
+  { label: 'diagnostics subscribed ÷ ours', of: 'ours-diagnostics', over: 'ours' },
 ];
 
 /** The size sweep of our server per codec backend (WASMSOCKET_BACKEND), to set the dispatcher thresholds from. */

@@ -7,12 +7,14 @@ import { startNode, startProcess, stopAll, waitForListening } from '../echo/proc
 import { startEchoServer } from '../echo/servers.js';
 import { findBun } from './bun-binary.js';
 import { CAPACITY_CASES, CAPACITY_SERIES, SWEEP_CASES, SWEEP_SERIES } from './cases.js';
+import { CHANNELS } from './idle-diagnostics.js';
 import { choosePinning, cpusAllowed } from './pinning.js';
 
 const GENERATOR = new URL('./generator.js', import.meta.url);
 const PUBLISH_SERVER = new URL('./publish-server.js', import.meta.url);
 const BUN_SERVER = new URL('./bun-server.js', import.meta.url);
 const PROBE = new URL('../echo/server-probe.js', import.meta.url);
+const IDLE_DIAGNOSTICS = new URL('./idle-diagnostics.js', import.meta.url);
 /** Opening up to 1,001 connections, warming up, one round, draining and closing: well under this. */
 const SESSION_TIMEOUT_MS = 90_000;
 const READY_TIMEOUT_MS = 15_000;
@@ -34,6 +36,8 @@ async function started(kind, handle) {
 
 /** The server process behind each (case kind, series) pair; null where that pairing is not measured. */
 function serverKey(c, seriesId) {
+  const only = CAPACITY_SERIES.find((s) => s.id === seriesId)?.cases;
+  if (only !== undefined && !only.includes(c.id)) return null;
   if (seriesId.startsWith('backend-')) return seriesId === 'backend-auto' ? 'ours' : seriesId;
   if (c.kind === 'publish') return { ours: 'ours-publish', ws: 'ws-publish', bun: 'bun' }[seriesId] ?? null;
   return seriesId;
@@ -44,6 +48,22 @@ async function startServer(key, { cpu, bun }) {
     case 'ours':
       // auto stated explicitly: a WASMSOCKET_BACKEND in the caller's environment must not change this row.
       return startEchoServer('ours', { cpu, env: { WASMSOCKET_BACKEND: 'auto' } });
+    case 'ours-diagnostics': {
+      const server = await startEchoServer('ours', {
+        cpu,
+        env: { WASMSOCKET_BACKEND: 'auto' },
+        nodeArgs: ['--import', IDLE_DIAGNOSTICS.href],
+      });
+      // The row means something only if the subscribers are there: the server says which channels have them.
+      const { subscribed } = await server.handle.request({ type: 'diagnostics', channels: CHANNELS }, READY_TIMEOUT_MS);
+      if (subscribed.length !== CHANNELS.length) {
+        await server.handle.stop();
+        throw new Error(
+          `bench: the diagnostics server subscribes to ${subscribed.length} of ${CHANNELS.length} channels`,
+        );
+      }
+      return server;
+    }
     case 'ws':
     case 'ws-js':
       return startEchoServer(key, { cpu });

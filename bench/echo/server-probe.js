@@ -3,6 +3,7 @@
 // changing them: over IPC it reports the process's CPU time and memory, and collects garbage on request
 // (when started with --expose-gc). It exits the server when the parent's IPC channel closes.
 
+import { hasSubscribers } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { serveRequests } from './ipc-worker.js';
 
@@ -27,6 +28,10 @@ if (typeof process.send === 'function') {
     async backend() {
       const codec = await import('wasmsocket/codec');
       return { active: codec.activeBackend(), requested: process.env.WASMSOCKET_BACKEND ?? 'auto' };
+    },
+    // The wasmsocket diagnostics channels this process subscribes to (capacity/idle-diagnostics.js).
+    diagnostics({ channels }) {
+      return { subscribed: channels.filter((name) => hasSubscribers(name)) };
     },
     // Two full collections with a turn of the event loop between them, so that objects freed by the first
     // one's weak callbacks and finalizers are gone too before the heap is read.
