@@ -179,7 +179,9 @@ function header() {
       'connections); the servers of a row take turns, in an order rotated per round. Every figure counts only ' +
       'messages whose bytes the generator checked (bench/capacity/reply-stream.js). Servers: `wasmsocket serve` ' +
       '(dist/src/cli.js), ws 8 (bench/echo/ws-echo-server.js) with bufferutil and with WS_NO_BUFFER_UTIL=1, ' +
-      "Bun's Bun.serve (bench/capacity/bun-server.js); publish: bench/capacity/publish-server.js and Bun's " +
+      "Bun's Bun.serve (bench/capacity/bun-server.js), and in the 32 B cases `wasmsocket serve` with a no-op " +
+      'subscriber on every diagnostics channel (bench/capacity/idle-diagnostics.js); publish: ' +
+      "bench/capacity/publish-server.js and Bun's " +
       'server.publish. Cases are labelled size, type, connections x messages in flight per connection (a new ' +
       'one sent for each one back); publish: ' +
       `${CAPACITY_CASES.filter((c) => c.kind === 'publish')

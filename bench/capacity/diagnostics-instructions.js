@@ -1,0 +1,121 @@
+// What an idle subscriber on every diagnostics channel costs per 32 B message, in instructions counted by
+// valgrind's callgrind: a count that other processes on a shared machine do not change, where CPU time
+// and rates do. One process runs a wasmsocket echo server (as `wasmsocket serve` echoes) and a raw client
+// (capacity/raw-client.js) that sends M masked 32 B text messages, 100 in flight, and checks the echoed
+// bytes' count. Each variant (plain; idle-diagnostics.js preloaded) runs at two message counts, in
+// alternating order, and the difference between the two counts divided by the difference in messages is
+// its cost per message, start-up and the connection's open and close cancelled out.
+//
+//   npm run build && node bench/capacity/diagnostics-instructions.js
+//
+// BENCH_CALLGRIND_MESSAGES ("2000,6000") and BENCH_CALLGRIND_REPEATS (1) set the runs (with the
+// defaults, 4 runs of 30-60 s each under valgrind on a loaded 2-core machine). Needs valgrind on PATH.
+
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { clientCloseFrame, clientFrame } from './frames.js';
+import { RawConnection } from './raw-client.js';
+
+const SIZE = 32;
+const IN_FLIGHT = 100;
+const OPCODE_TEXT = 0x1;
+/** A server's text frame of 32 B: 2 bytes of header, then the payload. */
+const ECHO_BYTES = 2 + SIZE;
+const SELF = new URL(import.meta.url).pathname;
+const IDLE_DIAGNOSTICS = new URL('./idle-diagnostics.js', import.meta.url);
+
+const { values } = parseArgs({ options: { workload: { type: 'string' } } });
+
+if (values.workload !== undefined) {
+  await workload(Number(values.workload));
+} else {
+  drive();
+}
+
+/** The measured process: an echo server and a client in one, M messages through it, then exit. */
+async function workload(messages) {
+  const { WebSocketServer } = await import('wasmsocket');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const frame = clientFrame(OPCODE_TEXT, Buffer.alloc(SIZE, 'x'));
+  const batch = Buffer.concat(Array.from({ length: IN_FLIGHT }, () => frame));
+  const connection = new RawConnection();
+  await connection.open('127.0.0.1', wss.address().port, '/');
+  let received = 0;
+  let wake = null;
+  connection.onBytes = (_buffer, start, end) => {
+    received += end - start;
+    wake?.();
+  };
+  for (let sent = 0; sent < messages; sent += IN_FLIGHT) {
+    connection.socket.write(batch);
+    const expected = (sent + IN_FLIGHT) * ECHO_BYTES;
+    while (received < expected) await new Promise((resolve) => (wake = resolve));
+  }
+  if (received !== messages * ECHO_BYTES)
+    throw new Error(`bench: ${received} bytes echoed, not ${messages * ECHO_BYTES}`);
+  connection.socket.write(clientCloseFrame());
+  await new Promise((resolve) => connection.socket.once('close', resolve));
+  await new Promise((resolve) => wss.close(resolve));
+}
+
+/** Runs every (variant, count) under callgrind, alternating, and prints the instructions per message. */
+function drive() {
+  const counts = (process.env.BENCH_CALLGRIND_MESSAGES ?? '2000,6000').split(',').map(Number);
+  const repeats = Number(process.env.BENCH_CALLGRIND_REPEATS ?? 1);
+  if (counts.length !== 2 || !counts.every((n) => Number.isInteger(n) && n > 0 && n % IN_FLIGHT === 0)) {
+    throw new RangeError(`bench: BENCH_CALLGRIND_MESSAGES must be two multiples of ${IN_FLIGHT}`);
+  }
+  const variants = [
+    { id: 'serve', nodeArgs: [] },
+    { id: 'subscribed', nodeArgs: ['--import', IDLE_DIAGNOSTICS.href] },
+  ];
+  const runs = { serve: { [counts[0]]: [], [counts[1]]: [] }, subscribed: { [counts[0]]: [], [counts[1]]: [] } };
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    // Alternate which variant goes first, so that nothing that drifts over the run favours one.
+    const order = repeat % 2 === 0 ? variants : [...variants].reverse();
+    for (const count of counts) {
+      for (const variant of order) {
+        const instructions = callgrind([...variant.nodeArgs, SELF, '--workload', String(count)]);
+        runs[variant.id][count].push(instructions);
+        process.stderr.write(`${variant.id} ${count} messages: ${instructions.toLocaleString('en')} instructions\n`);
+      }
+    }
+  }
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  const perMessage = (id) => (median(runs[id][counts[1]]) - median(runs[id][counts[0]])) / (counts[1] - counts[0]);
+  const plain = perMessage('serve');
+  const subscribed = perMessage('subscribed');
+  const spread = (id, count) =>
+    `${Math.min(...runs[id][count]).toLocaleString('en')}–${Math.max(...runs[id][count]).toLocaleString('en')}`;
+  console.log(
+    [
+      `## Idle diagnostics subscribers: instructions per 32 B message echoed (callgrind, ${repeats} runs per cell)`,
+      '',
+      `| variant | ${counts[0]} messages (min–max) | ${counts[1]} messages (min–max) | instructions per message (server + client) |`,
+      '|---|---|---|---|',
+      `| wasmsocket echo server | ${spread('serve', counts[0])} | ${spread('serve', counts[1])} | ${plain.toFixed(0)} |`,
+      `| + idle subscribers | ${spread('subscribed', counts[0])} | ${spread('subscribed', counts[1])} | ${subscribed.toFixed(0)} |`,
+      '',
+      `subscribed ÷ plain, per message: ${(subscribed / plain).toFixed(4)} (${(((subscribed - plain) / plain) * 100).toFixed(2)} %)`,
+    ].join('\n'),
+  );
+}
+
+function callgrind(args) {
+  const result = spawnSync(
+    'valgrind',
+    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', ...args],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const match = /Collected : (\d+)/.exec(result.stderr ?? '');
+  if (result.status !== 0 || match === null) {
+    throw new Error(`bench: callgrind run failed (${result.status}): ${(result.stderr ?? '').slice(-2000)}`);
+  }
+  return Number(match[1]);
+}
