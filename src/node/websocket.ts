@@ -18,7 +18,7 @@ import type * as client from './client-handshake.js';
 import { startClient } from './client-handshake.js';
 import type * as deflate from './deflate-setup.js';
 import type * as diagnostics from './diagnostics.js';
-import { publishClose } from './diagnostics.js';
+import { publishClose, publishOpen } from './diagnostics.js';
 import type * as events from './event-target.js';
 import {
   addEventListener,
@@ -261,6 +261,7 @@ export class WebSocket extends EventEmitter {
   /** Takes over an upgraded socket (ws's method), with no subprotocol or extension but `deflate` agreed. */
   setSocket(socket: Duplex, head: Buffer, settings: ConnectionSettings, deflate?: DeflateSettings): void {
     this._adopt(socket, head, settings, { deflate });
+    publishOpen(this, this._isServer ? 'server' : 'client', this._url, socket, '1.1');
   }
 
   /**

@@ -4,10 +4,14 @@
 // WebSocket itself reports; a connection gets one open and one close, subscribing while it is open still
 // brings its close, and a client whose handshake failed (it never opened) publishes neither.
 
+import { createHash } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { type DiagnosticsOpenMessage } from '../../src/index.ts';
-import { until } from '../support/waits.ts';
+import { until, within } from '../support/waits.ts';
 import {
   about,
   closed,
@@ -154,5 +158,39 @@ describe.each<Transport>(TRANSPORTS)('over %s', (transport) => {
     expect(about(opened, ws)).toEqual([]);
     expect(about(closes, ws)).toEqual([]);
     // The refusal itself is the server's to publish (wasmsocket:server:refused, its own test file).
+  });
+});
+
+describe("ws's setSocket (a socket upgraded by the application itself)", () => {
+  it('publishes open and then close, as a connection the server accepted does', async () => {
+    const opened = record('wasmsocket:websocket:open');
+    const closes = record('wasmsocket:websocket:close');
+    const server = createServer();
+    deferCleanup(() => new Promise((resolve) => server.close(resolve)));
+    const adopted = new Promise<WebSocket>((resolve) =>
+      server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const accept = createHash('sha1')
+          .update(`${request.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        const ws = new WebSocket(null);
+        ws.setSocket(socket, head, {});
+        resolve(ws);
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    deferCleanup(() => client.terminate());
+    const serverSide = await within(adopted, 'the upgrade');
+    await until(() => about(opened, serverSide, client).length === 2, 'both open messages');
+    expect(about(opened, serverSide)).toEqual([
+      expect.objectContaining({ websocket: serverSide, role: 'server', remoteAddress: '127.0.0.1' }),
+    ]);
+    const both = Promise.all([closed(client), closed(serverSide)]);
+    client.close(1000);
+    await both;
+    expect(about(closes, serverSide)).toEqual([{ websocket: serverSide, code: 1000, reason: '', wasClean: true }]);
   });
 });
