@@ -2,17 +2,19 @@
 // valgrind's callgrind: a count that other processes on a shared machine do not change, where CPU time
 // and rates do. One process runs a wasmsocket echo server (as `wasmsocket serve` echoes) and a raw client
 // (capacity/raw-client.js) that sends M masked 32 B text messages, 100 in flight, and checks the echoed
-// bytes' count. Each variant (plain; idle-diagnostics.js preloaded) runs at two message counts, in
-// alternating order, and the difference between the two counts divided by the difference in messages is
-// its cost per message, start-up and the connection's open and close cancelled out.
+// bytes' count. Both variants load the same modules; the subscribed one also calls subscribeIdle() (a
+// no-op subscriber on every channel) before it starts. Each runs at two message counts, in alternating
+// order; the difference between the two counts divided by the difference in messages is its cost per
+// message, start-up and the connection's open and close cancelled out.
 //
 //   npm run build && node bench/capacity/diagnostics-instructions.js
 //
-// BENCH_CALLGRIND_MESSAGES ("2000,6000") and BENCH_CALLGRIND_REPEATS (1) set the runs (with the
-// defaults, 4 runs of 30-60 s each under valgrind on a loaded 2-core machine). Needs valgrind on PATH.
+// BENCH_CALLGRIND_MESSAGES ("2000,22000") and BENCH_CALLGRIND_REPEATS (1) set the runs (with the
+// defaults, 4 runs of 30-70 s each under valgrind on a loaded 2-core machine). Needs valgrind on PATH.
 
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { subscribeIdle } from './diagnostics-channels.js';
 import { clientCloseFrame, clientFrame } from './frames.js';
 import { RawConnection } from './raw-client.js';
 
@@ -22,11 +24,11 @@ const OPCODE_TEXT = 0x1;
 /** A server's text frame of 32 B: 2 bytes of header, then the payload. */
 const ECHO_BYTES = 2 + SIZE;
 const SELF = new URL(import.meta.url).pathname;
-const IDLE_DIAGNOSTICS = new URL('./idle-diagnostics.js', import.meta.url);
 
-const { values } = parseArgs({ options: { workload: { type: 'string' } } });
+const { values } = parseArgs({ options: { workload: { type: 'string' }, subscribe: { type: 'boolean' } } });
 
 if (values.workload !== undefined) {
+  if (values.subscribe) subscribeIdle();
   await workload(Number(values.workload));
 } else {
   drive();
@@ -62,14 +64,14 @@ async function workload(messages) {
 
 /** Runs every (variant, count) under callgrind, alternating, and prints the instructions per message. */
 function drive() {
-  const counts = (process.env.BENCH_CALLGRIND_MESSAGES ?? '2000,6000').split(',').map(Number);
+  const counts = (process.env.BENCH_CALLGRIND_MESSAGES ?? '2000,22000').split(',').map(Number);
   const repeats = Number(process.env.BENCH_CALLGRIND_REPEATS ?? 1);
   if (counts.length !== 2 || !counts.every((n) => Number.isInteger(n) && n > 0 && n % IN_FLIGHT === 0)) {
     throw new RangeError(`bench: BENCH_CALLGRIND_MESSAGES must be two multiples of ${IN_FLIGHT}`);
   }
   const variants = [
-    { id: 'serve', nodeArgs: [] },
-    { id: 'subscribed', nodeArgs: ['--import', IDLE_DIAGNOSTICS.href] },
+    { id: 'serve', args: [] },
+    { id: 'subscribed', args: ['--subscribe'] },
   ];
   const runs = { serve: { [counts[0]]: [], [counts[1]]: [] }, subscribed: { [counts[0]]: [], [counts[1]]: [] } };
   for (let repeat = 0; repeat < repeats; repeat++) {
@@ -77,7 +79,7 @@ function drive() {
     const order = repeat % 2 === 0 ? variants : [...variants].reverse();
     for (const count of counts) {
       for (const variant of order) {
-        const instructions = callgrind([...variant.nodeArgs, SELF, '--workload', String(count)]);
+        const instructions = callgrind([SELF, '--workload', String(count), ...variant.args]);
         runs[variant.id][count].push(instructions);
         process.stderr.write(`${variant.id} ${count} messages: ${instructions.toLocaleString('en')} instructions\n`);
       }
@@ -103,6 +105,9 @@ function drive() {
       `| + idle subscribers | ${spread('subscribed', counts[0])} | ${spread('subscribed', counts[1])} | ${subscribed.toFixed(0)} |`,
       '',
       `subscribed ÷ plain, per message: ${(subscribed / plain).toFixed(4)} (${(((subscribed - plain) / plain) * 100).toFixed(2)} %)`,
+      `whole run at ${counts[1]} messages, subscribed − plain: ` +
+        `${(median(runs.subscribed[counts[1]]) - median(runs.serve[counts[1]])).toLocaleString('en')} instructions ` +
+        `(at ${counts[0]}: ${(median(runs.subscribed[counts[0]]) - median(runs.serve[counts[0]])).toLocaleString('en')})`,
     ].join('\n'),
   );
 }

@@ -4,18 +4,6 @@
 // beside plain `wasmsocket serve` shows what an application that subscribes pays (issue 14: at most 2 %
 // at 32 B). The server probe's `diagnostics` request reports which channels have subscribers.
 
-import { subscribe } from 'node:diagnostics_channel';
+import { subscribeIdle } from './diagnostics-channels.js';
 
-export const CHANNELS = [
-  'wasmsocket:websocket:open',
-  'wasmsocket:websocket:close',
-  'wasmsocket:websocket:error',
-  'wasmsocket:websocket:ping',
-  'wasmsocket:websocket:pong',
-  'wasmsocket:websocket:backpressure',
-  'wasmsocket:server:refused',
-];
-
-function ignore() {}
-
-for (const name of CHANNELS) subscribe(name, ignore);
+subscribeIdle();

@@ -7,7 +7,7 @@ import { startNode, startProcess, stopAll, waitForListening } from '../echo/proc
 import { startEchoServer } from '../echo/servers.js';
 import { findBun } from './bun-binary.js';
 import { CAPACITY_CASES, CAPACITY_SERIES, SWEEP_CASES, SWEEP_SERIES } from './cases.js';
-import { CHANNELS } from './idle-diagnostics.js';
+import { CHANNELS } from './diagnostics-channels.js';
 import { choosePinning, cpusAllowed } from './pinning.js';
 
 const GENERATOR = new URL('./generator.js', import.meta.url);
