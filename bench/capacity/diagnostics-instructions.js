@@ -1,8 +1,8 @@
 // What an idle subscriber on every diagnostics channel costs per 32 B message, in instructions counted by
 // valgrind's callgrind: a count that other processes on a shared machine do not change, where CPU time
-// and rates do. One process runs a wasmsocket echo server (as `wasmsocket serve` echoes) and a raw client
-// (capacity/raw-client.js) that sends M masked 32 B text messages, 100 in flight, and checks the echoed
-// bytes' count. Both variants load the same modules; the subscribed one also calls subscribeIdle() (a
+// and rates do. One process runs a server-side WebSocket over an in-memory transport (see workload()) that
+// echoes M masked 32 B text messages, 100 at a time, as `wasmsocket serve` does, and checks the echoed
+// bytes' count: the server's work per message and nothing else. Both variants load the same modules; the subscribed one also calls subscribeIdle() (a
 // no-op subscriber on every channel) before it starts. Each runs at two message counts, in alternating
 // order; the difference between the two counts divided by the difference in messages is its cost per
 // message, start-up and the connection's open and close cancelled out.
@@ -15,8 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { subscribeIdle } from './diagnostics-channels.js';
-import { clientCloseFrame, clientFrame } from './frames.js';
-import { RawConnection } from './raw-client.js';
+import { clientFrame } from './frames.js';
 
 const SIZE = 32;
 const IN_FLIGHT = 100;
@@ -34,32 +33,40 @@ if (values.workload !== undefined) {
   drive();
 }
 
-/** The measured process: an echo server and a client in one, M messages through it, then exit. */
+/**
+ * The measured process: a server-side WebSocket (ws's setSocket) over an in-memory Duplex, M masked 32 B
+ * text messages pushed into it 100 at a time and echoed by the same handler `wasmsocket serve` uses; the
+ * echoes are counted as they are written. No socket and no timer: every step runs in the same order each
+ * time, so that the count of instructions repeats (a real socket's reads split differently run to run).
+ */
 async function workload(messages) {
-  const { WebSocketServer } = await import('wasmsocket');
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
-  await new Promise((resolve) => wss.once('listening', resolve));
+  const { Duplex } = await import('node:stream');
+  const { WebSocket } = await import('wasmsocket');
+  let written = 0;
+  const transport = new Duplex({
+    read() {},
+    write(chunk, _encoding, callback) {
+      written += chunk.length;
+      callback();
+    },
+    writev(chunks, callback) {
+      for (const { chunk } of chunks) written += chunk.length;
+      callback();
+    },
+  });
+  const ws = new WebSocket(null);
+  ws.setSocket(transport, Buffer.alloc(0), {});
+  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   const frame = clientFrame(OPCODE_TEXT, Buffer.alloc(SIZE, 'x'));
   const batch = Buffer.concat(Array.from({ length: IN_FLIGHT }, () => frame));
-  const connection = new RawConnection();
-  await connection.open('127.0.0.1', wss.address().port, '/');
-  let received = 0;
-  let wake = null;
-  connection.onBytes = (_buffer, start, end) => {
-    received += end - start;
-    wake?.();
-  };
   for (let sent = 0; sent < messages; sent += IN_FLIGHT) {
-    connection.socket.write(batch);
-    const expected = (sent + IN_FLIGHT) * ECHO_BYTES;
-    while (received < expected) await new Promise((resolve) => (wake = resolve));
+    transport.push(batch);
+    // Writes finish on the next tick: let them, as a socket's would between reads.
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  if (received !== messages * ECHO_BYTES)
-    throw new Error(`bench: ${received} bytes echoed, not ${messages * ECHO_BYTES}`);
-  connection.socket.write(clientCloseFrame());
-  await new Promise((resolve) => connection.socket.once('close', resolve));
-  await new Promise((resolve) => wss.close(resolve));
+  if (written !== messages * ECHO_BYTES)
+    throw new Error(`bench: ${written} bytes echoed, not ${messages * ECHO_BYTES}`);
+  ws.terminate();
 }
 
 /** Runs every (variant, count) under callgrind, alternating, and prints the instructions per message. */
@@ -99,7 +106,7 @@ function drive() {
     [
       `## Idle diagnostics subscribers: instructions per 32 B message echoed (callgrind, ${repeats} runs per cell)`,
       '',
-      `| variant | ${counts[0]} messages (min–max) | ${counts[1]} messages (min–max) | instructions per message (server + client) |`,
+      `| variant | ${counts[0]} messages (min–max) | ${counts[1]} messages (min–max) | instructions per message |`,
       '|---|---|---|---|',
       `| wasmsocket echo server | ${spread('serve', counts[0])} | ${spread('serve', counts[1])} | ${plain.toFixed(0)} |`,
       `| + idle subscribers | ${spread('subscribed', counts[0])} | ${spread('subscribed', counts[1])} | ${subscribed.toFixed(0)} |`,
@@ -115,7 +122,16 @@ function drive() {
 function callgrind(args) {
   const result = spawnSync(
     'valgrind',
-    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', ...args],
+    [
+      '--tool=callgrind',
+      '--callgrind-out-file=/dev/null',
+      process.execPath,
+      // One thread and fixed seeds: V8 compiles and collects at the same points in every run.
+      '--single-threaded',
+      '--random-seed=1',
+      '--hash-seed=1',
+      ...args,
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const match = /Collected : (\d+)/.exec(result.stderr ?? '');
