@@ -21,6 +21,7 @@ export class Http1Upgrade implements UpgradeTransport {
   readonly duplex: Duplex;
   readonly head: Buffer;
   readonly abortTransport = undefined;
+  readonly closeTransport = undefined;
   private readonly request: IncomingMessage;
 
   constructor(request: IncomingMessage, socket: Duplex, head: Buffer) {

@@ -38,7 +38,7 @@ import { computeAccept } from '../protocol/handshake-key.js';
 import { HeaderFields } from '../protocol/header-fields.js';
 import type { HeaderInput } from '../protocol/http-head-writer.js';
 import { HttpStatus } from '../protocol/http-status.js';
-import { addFields, rawPairsOf, resetStream } from './http2-stream.js';
+import { addFields, closeStreamAfterEnd, rawPairsOf, resetStream } from './http2-stream.js';
 import { sha1 } from './platform.js';
 import type { AcceptedCallback, UpgradeCheck, UpgradeTransport } from './upgrade-acceptance.js';
 import type { WebSocketServer } from './websocket-server.js';
@@ -168,12 +168,15 @@ class Http2Upgrade implements UpgradeTransport {
   readonly head = EMPTY_BUFFER;
   /** An abrupt end resets the stream with CANCEL, as TCP's RST would end a socket (RFC 8441 section 6). */
   readonly abortTransport: () => void;
+  /** After the closing handshake the server closes the stream first (closeStreamAfterEnd). */
+  readonly closeTransport: () => void;
   private readonly request: Http2ServerRequest;
 
   constructor(stream: ServerHttp2Stream, request: Http2ServerRequest) {
     this.duplex = stream;
     this.request = request;
     this.abortTransport = () => resetStream(stream);
+    this.closeTransport = () => closeStreamAfterEnd(stream);
     // Until the WebSocket takes the stream over, a stream error (the client reset it) only ends it.
     stream.on('error', ignoreStreamError);
   }

@@ -1,7 +1,13 @@
 // What both sides of a WebSocket over HTTP/2 do with a stream and its header objects: the abrupt close
 // of RFC 8441 section 6, and turning field pairs into Node's header objects and back.
 
-import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import {
+  type ClientHttp2Stream,
+  constants as http2Constants,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { addAbortSignal } from 'node:stream';
 
 /**
@@ -16,6 +22,21 @@ export function resetStream(stream: ServerHttp2Stream | ClientHttp2Stream): void
   const controller = new AbortController();
   addAbortSignal(controller.signal, stream);
   controller.abort();
+}
+
+/**
+ * RFC 6455 section 7.1.1: once the closing handshake is done, the server closes the underlying connection
+ * first. Over HTTP/2 (RFC 8441 section 5) that connection is the stream, and ending our side (END_STREAM,
+ * like a TCP FIN) is not enough when the client keeps its side open: Chromium 150 sends neither
+ * END_STREAM nor RST_STREAM after a closing handshake, so the stream stayed half-closed and the
+ * WebSocket's 'close' waited for closeTimeout. Once our END_STREAM has left (the stream's 'finish'), the
+ * stream is closed with RST_STREAM(NO_ERROR), as RFC 9113 section 8.1 lets a server that has answered in
+ * full stop the rest of the request. A client that ended its side already has closed the stream by then.
+ */
+export function closeStreamAfterEnd(stream: ServerHttp2Stream): void {
+  if (stream.destroyed || stream.closed) return;
+  if (stream.writableFinished) stream.close(http2Constants.NGHTTP2_NO_ERROR);
+  else stream.once('finish', () => stream.close(http2Constants.NGHTTP2_NO_ERROR));
 }
 
 /** Node's raw header list ([name, value, ...]) rebuilt from a header object, for callers without one. */

@@ -73,6 +73,11 @@ export interface GlueSetup {
    * with CANCEL (RFC 8441 section 6), where destroy() would send NO_ERROR. Null: destroy the socket.
    */
   abortTransport: (() => void) | null;
+  /**
+   * How to close the transport once the closing handshake is done, beyond ending our side: an HTTP/2
+   * server stream is reset with NO_ERROR after our END_STREAM (http2-stream.ts). Null: end only.
+   */
+  closeTransport: (() => void) | null;
 }
 
 export class SocketGlue implements ConnectionHandler {
@@ -80,6 +85,7 @@ export class SocketGlue implements ConnectionHandler {
   readonly connection: Connection;
   private readonly ws: WebSocket;
   private readonly abortTransport: (() => void) | null;
+  private readonly closeTransport: (() => void) | null;
   private readonly closeTimeoutMs: number;
   private closeTimer: NodeJS.Timeout | null = null;
   /** Set when the socket should end as soon as frames waiting on compression are written. */
@@ -99,6 +105,7 @@ export class SocketGlue implements ConnectionHandler {
     this.ws = ws;
     this.socket = socket;
     this.abortTransport = setup.abortTransport;
+    this.closeTransport = setup.closeTransport;
     // The settings were checked when the server or client was built (options-check.ts).
     this.closeTimeoutMs = settings.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.messageStreams = settings.streamMessages === true ? new MessageStreamReceiver(ws) : null;
@@ -241,6 +248,8 @@ export class SocketGlue implements ConnectionHandler {
     // Our close frame (sent before, or the echo just written) is queued: end after it.
     this.endWhenWritten();
     this.startCloseTimer();
+    // Close frames went both ways: the server closes the transport first (RFC 6455 section 7.1.1).
+    this.closeTransport?.();
   }
 
   failed(error: ProtocolError): void {

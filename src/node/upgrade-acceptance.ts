@@ -57,6 +57,8 @@ export interface UpgradeTransport {
   readonly secure: boolean;
   /** How the WebSocket drops this transport abruptly, when destroy() is not the way (see Agreement). */
   readonly abortTransport: (() => void) | undefined;
+  /** How the server closes this transport first after the closing handshake, when ending it is not enough. */
+  readonly closeTransport: (() => void) | undefined;
   /** True when the client went away (ended or reset) while verifyClient decided. */
   readonly gone: boolean;
   /** The transport's checks of the request: RFC 6455 section 4.2.1, or RFC 8441 sections 4 and 5. */
@@ -272,6 +274,7 @@ export class UpgradeAcceptor {
           ? undefined
           : deflateSettings(deflate.agreement, 'server', deflateOptionsOf(options.perMessageDeflate) ?? {}),
       abortTransport: transport.abortTransport,
+      closeTransport: transport.closeTransport,
       server,
     });
     // The count is the connection's from now on, until it closes (connectionClosed).

@@ -70,6 +70,11 @@ export interface Agreement {
    * with CANCEL (RFC 8441 section 6), where destroy() would send NO_ERROR. Absent: destroy the socket.
    */
   abortTransport?: (() => void) | undefined;
+  /**
+   * How the server closes the transport first once the closing handshake is done, when ending our side
+   * is not enough: an HTTP/2 stream is closed with RST_STREAM(NO_ERROR) after our END_STREAM. Absent: end only.
+   */
+  closeTransport?: (() => void) | undefined;
   /** The server that accepted the connection (for topics and its client list); absent for a client. */
   server?: WebSocketServer | undefined;
 }
@@ -251,6 +256,7 @@ export class WebSocket extends EventEmitter {
       head,
       deflate: agreement.deflate,
       abortTransport: agreement.abortTransport ?? null,
+      closeTransport: agreement.closeTransport ?? null,
     });
     this._glue = glue;
     this._connection = glue.connection;
