@@ -10,6 +10,7 @@ import {
   createSecureServer,
   type Http2SecureServer,
   type Http2ServerRequest,
+  constants as http2Constants,
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
@@ -63,6 +64,7 @@ interface ServerSide {
   request: IncomingMessage;
   /** The HTTP/2 session of the stream, taken when it opened (a closed stream forgets it). */
   session: ServerHttp2Session | undefined;
+  stream: ServerHttp2Stream;
   closed: Promise<{ code: number; reason: string }>;
 }
 
@@ -100,6 +102,7 @@ beforeAll(async () => {
       ws,
       request,
       session: (ws._socket as unknown as ServerHttp2Stream).session as ServerHttp2Session | undefined,
+      stream: ws._socket as unknown as ServerHttp2Stream,
       closed: new Promise((resolve) =>
         ws.on('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
       ),
@@ -220,6 +223,11 @@ describe.skipIf(!chromiumProgram.available)('Chromium opening WebSockets over HT
       code: 4002,
       reason: 'bye from the server ✓',
     });
+    // Chromium 150 ends neither stream after the closing handshake; the server closes each first, after
+    // its END_STREAM, with RST_STREAM(NO_ERROR) (RFC 6455 section 7.1.1), not CANCEL after closeTimeout.
+    for (const path of ['/ws/0', '/ws/1']) {
+      expect((byPath.get(path) as ServerSide).stream.rstCode, path).toBe(http2Constants.NGHTTP2_NO_ERROR);
+    }
 
     // The server drops socket 2 abruptly (RST_STREAM with CANCEL): the page sees 1006, not clean.
     (byPath.get('/ws/2') as ServerSide).ws.terminate();

@@ -593,6 +593,41 @@ cases.push(
       expect(await within(t.ours.closed, "our side's 'close'")).toEqual({ code: 1006, reason: '' });
     },
   },
+  {
+    // RFC 6455 section 7.1.1: the server closes the connection first. Chromium 150 never ends its side
+    // of the stream after the closing handshake; waiting for it held 'close' until closeTimeout (30 s
+    // by default, past `within`'s wait), and then the stream was reset with CANCEL.
+    id: 'h2.4',
+    title: "the client closes and keeps its side open: END_STREAM, RST_STREAM(NO_ERROR), a clean 'close'",
+    roles: ['server'],
+    chunkings: ['whole'],
+    async run(t) {
+      await t.peer.send([closeFrame(4001, 'bye ✓')]);
+      const echo = await expectKind(t.peer, 'close', 'the echo of close 4001');
+      expect(echo.code).toBe(4001);
+      await expectKind(t.peer, 'end', 'END_STREAM after the closing handshake');
+      await within(t.peer.streamClosed, 'the server to close the stream');
+      expect(t.peer.rstCode).toBe(http2Constants.NGHTTP2_NO_ERROR);
+      expect(await within(t.ours.closed, "our side's 'close'")).toEqual({ code: 4001, reason: 'bye ✓' });
+      expect(t.ours.errors).toEqual([]);
+    },
+  },
+  {
+    id: 'h2.5',
+    title: "the server closes, the client answers and keeps its side open: RST_STREAM(NO_ERROR), a clean 'close'",
+    roles: ['server'],
+    chunkings: ['whole'],
+    async run(t) {
+      t.ours.ws.close(4002, 'bye from the server');
+      const close = await expectKind(t.peer, 'close', 'our close frame');
+      expect(close.code).toBe(4002);
+      await t.peer.send([closeFrame(4002, 'ok')]);
+      await within(t.peer.streamClosed, 'the server to close the stream');
+      expect(t.peer.rstCode).toBe(http2Constants.NGHTTP2_NO_ERROR);
+      expect(t.peer.events.map((event) => event.kind)).toEqual(['close', 'end']);
+      expect(await within(t.ours.closed, "our side's 'close'")).toEqual({ code: 4002, reason: 'ok' });
+    },
+  },
 );
 
 // ---- running them ---------------------------------------------------------------------------------
