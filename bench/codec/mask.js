@@ -124,6 +124,7 @@ export const maskMeasure = {
   series: SERIES,
   ratios: [
     { label: 'auto ÷ bufferutil', of: 'auto', over: 'bufferutil' },
+    { label: 'auto ÷ best forced', of: 'auto', over: ['forced-js', 'forced-wasm', 'forced-wasm-simd'] },
     { label: 'auto ÷ byte loop', of: 'auto', over: 'byte-loop' },
     { label: 'auto ÷ best JS', of: 'auto', over: ['byte-loop', 'forced-js'] },
     { label: 'in place ÷ bufferutil', of: 'in-place', over: 'bufferutil' },

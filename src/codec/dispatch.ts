@@ -1,26 +1,28 @@
 // The per-call choice between the JavaScript twins and the WASM kernels, by input size.
 //
-// Thresholds come from `npm run bench` (bench/codec) on the reference machine (2 cores, Node 20): below
-// them the JS loop beats the cost of copying into linear memory, calling, and copying back; above them the
-// kernels win. The figures, with their dates, are in docs/measurements.md. In browsers and workerd the same
-// values are used; there JS's alternative (TextDecoder) is slower still, so they err towards JS only where
-// it is fast anyway.
+// The thresholds are this runtime's (dispatch-thresholds.ts: one table each for Node, browsers, workerd
+// and Deno, measured there; the figures, with their dates, are in docs/measurements.md#thresholds-per-runtime):
+// below them the JS loop beats the cost of copying into linear memory, calling, and copying back; above
+// them the kernels win.
 
 import { selection } from './backend.js';
+import { RUNTIME_THRESHOLDS } from './dispatch-thresholds.js';
 import type { PayloadOps } from './frame-scanner.js';
 import { xorMaskIntoJs, xorMaskJs } from './mask.js';
 import { type Utf8Run, validateUtf8Js } from './utf8.js';
 
-/** Below this many bytes masking stays in JS (docs/measurements.md#mask-threshold). */
-export const MASK_WASM_MIN_BYTES = 64;
+export { RUNTIME, RUNTIME_THRESHOLDS, THRESHOLDS } from './dispatch-thresholds.js';
+
+/** Below this many bytes masking stays in JS (docs/measurements.md#thresholds-per-runtime). */
+export const MASK_WASM_MIN_BYTES = RUNTIME_THRESHOLDS.maskWasmMinBytes;
 /**
  * Below this many bytes UTF-8 validation stays in JS: the streaming validator, the scanner's large frames
  * and runtimes without a host validator; isValidUtf8 in Node prefers HOST_UTF8_MIN_BYTES
  * (docs/measurements.md#utf-8-threshold).
  */
-export const UTF8_WASM_MIN_BYTES = 64;
+export const UTF8_WASM_MIN_BYTES = RUNTIME_THRESHOLDS.utf8WasmMinBytes;
 /** Below this many bytes a chunk is scanned in JS (docs/measurements.md#scan-threshold). */
-export const SCAN_WASM_MIN_BYTES = 64;
+export const SCAN_WASM_MIN_BYTES = RUNTIME_THRESHOLDS.scanWasmMinBytes;
 
 /** XORs bytes[start, end) in place with the key word, byte `phase` first (JS or WASM by size). */
 export function mask(bytes: Uint8Array, start: number, end: number, keyWord: number, phase: number): void {

@@ -5,6 +5,8 @@
 // middle of the range is XORed as 32-bit words through an Int32Array view of the same memory: four bytes
 // per element, at the price of creating the view (docs/measurements.md#js-mask-word-loop).
 
+import { RUNTIME_THRESHOLDS } from './dispatch-thresholds.js';
+
 /** Packs 4 key bytes as a little-endian u32 (key[0] in the low byte), the form the kernels take. */
 export function keyToWord(key: Uint8Array): number {
   return (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) >>> 0;
@@ -15,9 +17,9 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * From this many bytes the aligned middle is XORed as words; below it the view costs what the words save
- * (docs/measurements.md#js-mask-word-loop).
+ * (this runtime's table: docs/measurements.md#js-mask-word-loop, #thresholds-per-runtime).
  */
-const WORD_LOOP_MIN_BYTES = 192;
+const WORD_LOOP_MIN_BYTES = RUNTIME_THRESHOLDS.jsMaskWordMinBytes;
 
 /** The key word rotated so that its byte `phase` is the low byte. */
 function rotateKey(keyWord: number, phase: number): number {

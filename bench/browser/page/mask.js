@@ -1,10 +1,10 @@
 // Mask/unmask in place in the browser, 2 B to 16 MiB: the Node codec suite's mask measure (bench/codec/
 // mask.js) less its Node-only rows (bufferutil). Rows: unmask as users call it ('auto'), the SIMD kernel on
-// bytes already in linear memory, the wrapper forced to wasm-simd, the JS twin forced with setBackend('js'),
+// bytes already in linear memory, the wrappers forced to wasm-simd and to wasm, the JS twin forced with setBackend('js'),
 // a plain byte loop, and a copy of the same size (Uint8Array#set: the floor any copy-in/copy-out path pays).
 // Buffer placement rotates between rounds (bench/codec/offsets.js).
 
-import { unmask } from 'wasmsocket/codec';
+import { prepareBackend, unmask } from 'wasmsocket/codec';
 import { maskByteLoop } from '../../codec/byte-loop.js';
 import { forcedBackend } from '../../codec/forced-backend.js';
 import { copyPairs, OFFSETS, offsetForRound, sharedOffsetViews } from '../../codec/offsets.js';
@@ -20,6 +20,7 @@ const KEY_WORD = (KEY[0] | (KEY[1] << 8) | (KEY[2] << 16) | (KEY[3] << 24)) >>> 
 const SERIES = [
   { id: 'auto', label: 'wasmsocket unmask (auto)' },
   { id: 'forced-wasm-simd', label: "setBackend('wasm-simd')" },
+  { id: 'forced-wasm', label: "setBackend('wasm')" },
   { id: 'in-place', label: 'WASM maskBytes in place' },
   { id: 'forced-js', label: "setBackend('js')" },
   { id: 'byte-loop', label: 'pure JS byte loop' },
@@ -54,6 +55,7 @@ function cellFor(c, series) {
     case 'auto':
       return unmaskCell(size);
     case 'forced-js':
+    case 'forced-wasm':
     case 'forced-wasm-simd':
       return forcedBackend(series.id.slice('forced-'.length), unmaskCell(size));
     case 'byte-loop':
@@ -108,6 +110,7 @@ export const maskMeasure = {
   cases: SIZES.map((size) => ({ label: formatBytes(size), size })),
   series: SERIES,
   ratios: [
+    { label: 'auto ÷ best forced', of: 'auto', over: ['forced-js', 'forced-wasm', 'forced-wasm-simd'] },
     { label: 'auto ÷ byte loop', of: 'auto', over: 'byte-loop' },
     { label: 'auto ÷ best JS', of: 'auto', over: ['byte-loop', 'forced-js'] },
     { label: 'wasm-simd ÷ js (wrapper vs twin)', of: 'forced-wasm-simd', over: 'forced-js' },
@@ -118,6 +121,10 @@ export const maskMeasure = {
     'The byte loop XORs in place like unmask; "memcpy floor" is one Uint8Array#set of the same size.',
     '"in place" calls the kernel on bytes already in linear memory (no copy): the ceiling for the batch scanner.',
   ],
-  before: loadInPlaceKernels,
+  // The page loads only the build 'auto' uses; the scalar one is fetched for its forced row.
+  before: async () => {
+    await loadInPlaceKernels();
+    await prepareBackend('wasm');
+  },
   cell: cellFor,
 };

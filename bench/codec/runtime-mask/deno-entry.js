@@ -1,0 +1,12 @@
+// The mask sweep in Deno: bundled by ../runtime-mask.js with the "deno" export condition (the .wasm
+// imports stay imports, as Deno's loader takes them) and run with no permissions. Prints one JSON line.
+
+import * as codec from 'wasmsocket/codec';
+import { RUNTIME, RUNTIME_THRESHOLDS } from '../../../dist/src/codec/dispatch.js';
+import { maskSweep } from './sweep.js';
+
+const roundMs = Number(Deno.args[0] ?? 20);
+const result = await maskSweep({ codec, now: () => performance.now(), roundMs });
+console.log(
+  JSON.stringify({ runtime: RUNTIME, thresholds: RUNTIME_THRESHOLDS, version: `Deno ${Deno.version.deno}`, ...result }),
+);

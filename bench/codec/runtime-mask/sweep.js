@@ -1,0 +1,62 @@
+// The mask sweep that runs in any runtime (Node, Deno, workerd, a browser page): unmask of 2 B to 1 MiB
+// with the dispatcher forced to each backend and on 'auto', in rounds that take the backends in turn (an
+// order rotated per round, so a burst of load elsewhere falls on all of them alike), each cell the median
+// of its rounds. It needs only the codec's public API and a clock, so that each runtime's dispatcher
+// thresholds (src/codec/dispatch-thresholds.ts) are read off a run in that runtime.
+
+import { OFFSETS, offsetViews } from '../offsets.js';
+
+export const SWEEP_SIZES = [2, 16, 125, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+export const SWEEP_BACKENDS = ['js', 'wasm', 'wasm-simd', 'auto'];
+const KEY = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
+
+/**
+ * { size, mbps: { js, wasm, 'wasm-simd', auto }, autoOverBest } per size: each backend's median MB/s, and
+ * the median over rounds of auto ÷ the best forced backend of the same round (backends of one round ran
+ * within a few tens of ms of each other, so that ratio is steadier under load than a ratio of medians). `codec` is wasmsocket/codec, `now()` a clock
+ * in milliseconds; `roundMs` is how long each timed batch aims to take (longer where the clock is coarse),
+ * `rounds` how many (odd: the median is one measured round).
+ */
+export async function maskSweep({ codec, now, sizes = SWEEP_SIZES, rounds = 11, roundMs = 15, progress }) {
+  const { unmask, setBackend, prepareBackend, activeBackend } = codec;
+  for (const backend of SWEEP_BACKENDS) await prepareBackend(backend);
+  let sink = 0;
+  const timeBatch = (backend, data, iterations) => {
+    setBackend(backend);
+    const start = now();
+    for (let i = 0; i < iterations; i++) unmask(data, KEY);
+    const elapsed = now() - start;
+    sink ^= data[0];
+    return elapsed;
+  };
+  const rows = [];
+  for (const size of sizes) {
+    progress?.(size);
+    const views = offsetViews(size);
+    // Calibration: double each backend's batch until it takes roundMs.
+    const iterations = {};
+    for (const backend of SWEEP_BACKENDS) {
+      let n = 1;
+      while (n < 1 << 26 && timeBatch(backend, views[0], n) < roundMs) n *= 2;
+      iterations[backend] = n;
+    }
+    const samples = Object.fromEntries(SWEEP_BACKENDS.map((b) => [b, []]));
+    const ratios = [];
+    for (let round = 0; round < rounds; round++) {
+      const data = views[round % OFFSETS.length];
+      const rate = {};
+      for (let k = 0; k < SWEEP_BACKENDS.length; k++) {
+        const backend = SWEEP_BACKENDS[(round + k) % SWEEP_BACKENDS.length];
+        const n = iterations[backend];
+        rate[backend] = (size * n) / (timeBatch(backend, data, n) * 1000);
+        samples[backend].push(rate[backend]);
+      }
+      ratios.push(rate.auto / Math.max(rate.js, rate.wasm, rate['wasm-simd']));
+    }
+    const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+    const mbps = Object.fromEntries(SWEEP_BACKENDS.map((b) => [b, median(samples[b])]));
+    rows.push({ size, mbps, autoOverBest: median(ratios) });
+  }
+  setBackend('auto');
+  return { autoBackend: activeBackend(), rows, sink };
+}

@@ -1,0 +1,24 @@
+// The mask sweep in workerd: bundled by ../runtime-mask.js with the Workers export conditions (both .wasm
+// builds kept as wasm modules of the Worker) and run by `workerd test`, which calls test() once. Under
+// `workerd test` performance.now() advances while code runs, in steps of 1 ms: rounds are longer here.
+// Prints one JSON line.
+
+import * as codec from 'wasmsocket/codec';
+import { RUNTIME, RUNTIME_THRESHOLDS } from '../../../dist/src/codec/dispatch.js';
+import { maskSweep } from './sweep.js';
+
+const ROUND_MS = 40;
+
+export default {
+  async test() {
+    const result = await maskSweep({ codec, now: () => performance.now(), roundMs: ROUND_MS });
+    console.log(
+      JSON.stringify({
+        runtime: RUNTIME,
+        thresholds: RUNTIME_THRESHOLDS,
+        version: `workerd (${navigator.userAgent})`,
+        ...result,
+      }),
+    );
+  },
+};
