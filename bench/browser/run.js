@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
+import { sweepTable } from '../codec/runtime-mask/table.js';
 import { markdownTable } from '../lib/markdown-table.js';
 import { createProgress } from '../lib/progress.js';
 import { writeResults } from '../lib/write-results.js';
@@ -45,7 +46,10 @@ if (!existsSync(new URL('../../dist/src/codec/index.js', import.meta.url))) {
   process.exit(2);
 }
 
-/** `node bench/browser/run.js [measure...]`: the named measures only (mask, utf8-ascii, utf8-mixed, frames). */
+/**
+ * `node bench/browser/run.js [measure...]`: the named measures only (mask, utf8-ascii, utf8-mixed, frames,
+ * mask-sweep).
+ */
 const requested = process.argv.slice(2);
 const progress = createProgress();
 const started = Date.now();
@@ -105,7 +109,7 @@ try {
   process.stdout.write(`${header}\n\n`);
   const sections = [header];
   const results = [];
-  const unknown = requested.filter((id) => !described.measures.some((m) => m.id === id));
+  const unknown = requested.filter((id) => id !== 'mask-sweep' && !described.measures.some((m) => m.id === id));
   if (unknown.length > 0) {
     const known = described.measures.map((m) => m.id).join(', ');
     throw new Error(`bench:browser: unknown measure ${unknown.join(', ')}; known: ${known}`);
@@ -123,6 +127,22 @@ try {
     if (pageErrors.length > 0) throw pageErrors[0];
     results.push(result);
     const table = markdownTable(result);
+    sections.push(table);
+    process.stdout.write(`${table}\n\n`);
+  }
+  // The mask sweep of every runtime (bench/codec/runtime-mask), here in Chromium: 'mask-sweep' alone or
+  // with the full run.
+  if (requested.length === 0 || requested.includes('mask-sweep')) {
+    progress.note('bench:browser: mask sweep per backend');
+    const loadBefore = loadavg()[0];
+    const sweep = await Promise.race([
+      page.evaluate(() => window.bench.maskSweep()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('bench:browser: the mask sweep hung')), MEASURE_TIMEOUT_MS).unref(),
+      ),
+    ]);
+    if (sweep.runtime !== 'browser') throw new Error(`bench:browser: the page took the ${sweep.runtime} table`);
+    const table = sweepTable({ ...sweep, loadBefore, loadAfter: loadavg()[0] }, described.hardwareConcurrency);
     sections.push(table);
     process.stdout.write(`${table}\n\n`);
   }

@@ -13,16 +13,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { formatBytes, formatRatio, formatValue } from '../lib/format.js';
-import { SWEEP_BACKENDS } from './runtime-mask/sweep.js';
+import { formatBytes } from '../lib/format.js';
+import { sweepTable } from './runtime-mask/table.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
 const RUNTIMES = ['node', 'deno', 'workerd'];
 /** A whole sweep takes 1-2 minutes on 2 cores; past this a runtime is stuck. */
 const RUN_TIMEOUT_MS = 300_000;
-/** 'auto' should never fall below this share of the best forced backend. */
-const TOLERANCE = 0.9;
 
 const entry = (name) => fileURLToPath(new URL(`./runtime-mask/${name}`, import.meta.url));
 
@@ -144,33 +142,6 @@ const worker :Workerd.Worker = (
   return report(`${stdout}\n${stderr}`);
 }
 
-function table(result) {
-  const { runtime, version, autoBackend, thresholds, rows, loadBefore, loadAfter } = result;
-  const lines = [
-    `### ${runtime}: unmask MB/s per backend (${version})`,
-    '',
-    `'auto' resolves to ${autoBackend}; thresholds in use: ${JSON.stringify(thresholds)}; ` +
-      `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${cpus().length} cores.`,
-    '',
-    `| size | ${SWEEP_BACKENDS.join(' | ')} | best forced | auto ÷ best (median of rounds) |`,
-    `| :--- | ${SWEEP_BACKENDS.map(() => '---:').join(' | ')} | :--- | ---: |`,
-  ];
-  const below = [];
-  for (const { size, mbps, autoOverBest: ratio } of rows) {
-    const best = SWEEP_BACKENDS.filter((b) => b !== 'auto').reduce((a, b) => (mbps[b] > mbps[a] ? b : a));
-    if (ratio < TOLERANCE) below.push(formatBytes(size));
-    const cells = SWEEP_BACKENDS.map((b) => formatValue(mbps[b]));
-    lines.push(`| ${formatBytes(size)} | ${cells.join(' | ')} | ${best} | ${formatRatio(ratio)} |`);
-  }
-  lines.push(
-    '',
-    below.length === 0
-      ? `auto within ${Math.round(100 * (1 - TOLERANCE))} % of the best forced backend at every size.`
-      : `auto below ${TOLERANCE}x the best forced backend at: ${below.join(', ')}.`,
-  );
-  return lines.join('\n');
-}
-
 const requested = process.argv.slice(2);
 const unknown = requested.filter((r) => !RUNTIMES.includes(r));
 if (unknown.length > 0) {
@@ -191,7 +162,7 @@ for (const runtime of chosen) {
     const full = { ...result, loadBefore, loadAfter: loadavg()[0] };
     if (full.runtime !== runtime) throw new Error(`runtime-mask: ${runtime} ran with the ${full.runtime} table`);
     results.push(full);
-    const text = table(full);
+    const text = sweepTable(full, cpus().length);
     sections.push(text);
     process.stdout.write(`${text}\n\n`);
   } catch (error) {

@@ -7,6 +7,8 @@
 // GET /?backend=<name>  one backend (js, wasm or wasm-simd)
 
 import { activeBackend, ready, setBackend } from 'wasmsocket/codec';
+// The dispatcher's own module in the built package (the one 'wasmsocket/codec' loads), for its runtime table.
+import { RUNTIME, RUNTIME_THRESHOLDS, THRESHOLDS } from '../../dist/src/codec/dispatch.js';
 import { codecChecks } from '../codec/checks/index.ts';
 import type { Backend } from '../support/check.ts';
 
@@ -25,6 +27,9 @@ export interface CodecReport {
   userAgent: string;
   /** What activeBackend() reports under setBackend('auto') once `ready` has resolved. */
   autoBackend: string;
+  /** The runtime the dispatcher found, and whether it took that runtime's thresholds. */
+  runtime: string;
+  usesRuntimeTable: boolean;
   /** The codec checks this Worker was built with, so the caller can see none went missing. */
   checkNames: string[];
   outcomes: CheckOutcome[];
@@ -71,6 +76,8 @@ export default {
     const report: CodecReport = {
       userAgent: navigator.userAgent,
       autoBackend,
+      runtime: RUNTIME,
+      usesRuntimeTable: RUNTIME_THRESHOLDS === THRESHOLDS.workerd,
       checkNames: codecChecks.map(({ name }) => name),
       outcomes,
     };

@@ -78,6 +78,8 @@ describe('the codec in workerd', () => {
   it("runs in workerd, where 'auto' resolves to the SIMD build", () => {
     expect(report.userAgent).toBe('Cloudflare-Workers');
     expect(report.autoBackend).toBe('wasm-simd');
+    expect(report.runtime).toBe('workerd');
+    expect(report.usesRuntimeTable).toBe(true);
     expect(report.checkNames).toEqual(codecChecks.map(({ name }) => name));
   });
 

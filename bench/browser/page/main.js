@@ -2,12 +2,17 @@
 // once, then window.bench.run(id) for each measure, printing the results in Node. The page does the timing;
 // the driver only collects. Progress goes out through window.benchProgress, which the driver exposes.
 
-import { activeBackend, ready } from 'wasmsocket/codec';
+import * as codec from 'wasmsocket/codec';
+// The dispatcher's module of the same build (the one 'wasmsocket/codec' loads): the table it took.
+import { RUNTIME, RUNTIME_THRESHOLDS } from '../../../dist/src/codec/dispatch.js';
+import { maskSweep } from '../../codec/runtime-mask/sweep.js';
 import { sinkValue } from '../../lib/measure.js';
 import { runMeasure } from '../../lib/run-measure.js';
 import { framesMeasure } from './frames.js';
 import { maskMeasure } from './mask.js';
 import { utf8Measure } from './utf8.js';
+
+const { activeBackend, ready } = codec;
 
 const SUITE = 'browser';
 const MEASURES = [maskMeasure, utf8Measure('ascii'), utf8Measure('mixed'), framesMeasure];
@@ -64,6 +69,19 @@ window.bench = {
     const measure = MEASURES.find((m) => m.id === id);
     if (measure === undefined) throw new Error(`bench: no measure ${id}`);
     return runMeasure(SUITE, measure, progress);
+  },
+  /** bench/codec/runtime-mask's sweep in this page: Chromium's evidence for its threshold table. */
+  async maskSweep() {
+    await ready;
+    const result = await maskSweep({
+      codec,
+      now: () => performance.now(),
+      progress: async (size) => {
+        await window.benchProgress?.(`mask sweep ${size} B`);
+        await nextTask();
+      },
+    });
+    return { runtime: RUNTIME, thresholds: RUNTIME_THRESHOLDS, version: `Chromium ${navigator.userAgent}`, ...result };
   },
   sinkValue,
 };
