@@ -148,7 +148,7 @@ export class WasmKernels {
   private maskInPieces(data: Uint8Array, start: number, end: number, keyWord: number, phase: number): void {
     const staging = this.stagingPtr;
     for (let at = start; at < end; at += MASK_PIECE_BYTES) {
-      const n = end - at < MASK_PIECE_BYTES ? end - at : MASK_PIECE_BYTES;
+      const n = Math.min(end - at, MASK_PIECE_BYTES);
       this.copyIn(data, at, n);
       this.maskKernel(staging, n, keyWord, (phase + (at - start)) & 3);
       data.set(this.stagingView(n), at);
@@ -171,7 +171,7 @@ export class WasmKernels {
   ): void {
     const staging = this.stagingPtr;
     for (let at = srcStart; at < srcEnd; at += MASK_PIECE_BYTES) {
-      const n = srcEnd - at < MASK_PIECE_BYTES ? srcEnd - at : MASK_PIECE_BYTES;
+      const n = Math.min(srcEnd - at, MASK_PIECE_BYTES);
       this.copyIn(src, at, n);
       this.maskKernel(staging, n, keyWord, (phase + (at - srcStart)) & 3);
       dest.set(this.stagingView(n), destStart + (at - srcStart));

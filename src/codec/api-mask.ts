@@ -1,7 +1,7 @@
 import { checkBytes, checkIndex, checkMaskKey } from './arguments.js';
 import { selection } from './backend.js';
-import { mask as dispatchedMask } from './dispatch.js';
-import { keyToWord } from './mask.js';
+import { MASK_WASM_MIN_BYTES } from './dispatch.js';
+import { keyToWord, xorMaskJs } from './mask.js';
 
 /**
  * Up to this many bytes mask() XORs byte by byte right here, without the dispatcher or the key word
@@ -28,10 +28,15 @@ export function mask<T extends Uint8Array>(data: T, key: Uint8Array, phase = 0):
     throwForMaskArguments(data, key, phase);
   }
   const length = data.length;
-  if (length <= INLINE_MAX_BYTES && !selection.forced) {
+  // The dispatcher's choice (dispatch.ts's mask) written out here: one call less on every unmask, which
+  // is most of what auto cost over the forced WASM wrapper at 64 B-1 KiB (docs/measurements.md#inline-mask).
+  const wasm = selection.wasm;
+  if (wasm !== null && (length >= MASK_WASM_MIN_BYTES || selection.forced)) {
+    wasm.mask(data, 0, length, keyToWord(key), phase);
+  } else if (length <= INLINE_MAX_BYTES && !selection.forced) {
     for (let i = 0; i < length; i++) data[i] ^= key[(i + phase) & 3];
   } else {
-    dispatchedMask(data, 0, length, keyToWord(key), phase);
+    xorMaskJs(data, 0, length, keyToWord(key), phase);
   }
   return data;
 }
