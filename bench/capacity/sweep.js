@@ -1,9 +1,10 @@
 // What the size sweep says about the dispatcher: for each message size, which codec backend made our
 // server fastest end to end (MB/s, and CPU per MB, which other processes disturb less), how close `auto`
 // came to the best forced backend, and from which size WASM SIMD stays within 10 % of JS or ahead of it:
-// the evidence to set MASK_WASM_MIN_BYTES and SCAN_WASM_MIN_BYTES from (src/codec/dispatch.ts).
+// the evidence to set Node's maskWasmMinBytes and scanWasmMinBytes from (the node table of
+// src/codec/dispatch-thresholds.ts: the servers measured here run in Node).
 
-import { MASK_WASM_MIN_BYTES, SCAN_WASM_MIN_BYTES } from '../../dist/src/codec/dispatch.js';
+import { RUNTIME, RUNTIME_THRESHOLDS } from '../../dist/src/codec/dispatch.js';
 import { formatBytes, formatRatio, formatValue } from '../lib/format.js';
 import { seriesById } from '../lib/result.js';
 import { SWEEP_BACKENDS } from './cases.js';
@@ -71,7 +72,8 @@ export function sweepMarkdown(results) {
   lines.push(
     '',
     `- WASM SIMD within 10 % of JS or ahead, end to end: by MB/s ${size(simdFromRate)}, by CPU per MB ${size(simdFromCpu)} ` +
-      `(the build measured: MASK_WASM_MIN_BYTES ${formatBytes(MASK_WASM_MIN_BYTES)}, SCAN_WASM_MIN_BYTES ${formatBytes(SCAN_WASM_MIN_BYTES)}; ` +
+      `(the build measured, ${RUNTIME}'s table in src/codec/dispatch-thresholds.ts: maskWasmMinBytes ` +
+      `${formatBytes(RUNTIME_THRESHOLDS.maskWasmMinBytes)}, scanWasmMinBytes ${formatBytes(RUNTIME_THRESHOLDS.scanWasmMinBytes)}; ` +
       'each socket read of a large message is one scan, so these sizes are chunk sizes as much as message sizes).',
     below.length === 0
       ? `- auto stayed within ${Math.round(100 * (1 - TOLERANCE))} % of the best forced backend at every size, by MB/s or by CPU per MB.`

@@ -1,4 +1,5 @@
-// The dispatcher thresholds the measured figures imply, beside the values the built codec uses now.
+// The dispatcher thresholds the measured figures imply, beside the values the built codec uses now (Node's
+// table: this suite runs in Node; other runtimes' tables come from bench/codec/runtime-mask.js and bench:browser).
 // A crossover is the smallest size from which switching to the path that wins at large sizes costs at most
 // 10% (the 'auto' rows' goal: never below ~0.9x the best alternative) at that size and at every larger
 // size measured, so one lucky small size does not count and a tie within noise does not block it.
@@ -67,8 +68,10 @@ export function thresholdRules(results) {
     slowName: 'best of JS DFA and WASM wrapper',
   });
   return [
-    rule('MASK_WASM_MIN_BYTES', 'src/codec/dispatch.ts', MASK_WASM_MIN_BYTES, [wrapperOverJs('mask')]),
-    rule('UTF8_WASM_MIN_BYTES', 'src/codec/dispatch.ts', UTF8_WASM_MIN_BYTES, [
+    rule('MASK_WASM_MIN_BYTES', 'src/codec/dispatch-thresholds.ts (node maskWasmMinBytes)', MASK_WASM_MIN_BYTES, [
+      wrapperOverJs('mask'),
+    ]),
+    rule('UTF8_WASM_MIN_BYTES', 'src/codec/dispatch-thresholds.ts (node utf8WasmMinBytes)', UTF8_WASM_MIN_BYTES, [
       wrapperOverJs('utf8-ascii'),
       wrapperOverJs('utf8-mixed'),
     ]),
@@ -76,7 +79,7 @@ export function thresholdRules(results) {
       hostOverOurs('utf8-ascii'),
       hostOverOurs('utf8-mixed'),
     ]),
-    rule('SCAN_WASM_MIN_BYTES', 'src/codec/dispatch.ts', SCAN_WASM_MIN_BYTES, [
+    rule('SCAN_WASM_MIN_BYTES', 'src/codec/dispatch-thresholds.ts (node scanWasmMinBytes)', SCAN_WASM_MIN_BYTES, [
       wrapperOverJs('scan-chunk-binary'),
       wrapperOverJs('scan-chunk-text'),
     ]),

@@ -5,7 +5,7 @@
 import * as codec from 'wasmsocket/codec';
 // The dispatcher's module of the same build (the one 'wasmsocket/codec' loads): the table it took.
 import { RUNTIME, RUNTIME_THRESHOLDS } from '../../../dist/src/codec/dispatch.js';
-import { maskSweep } from '../../codec/runtime-mask/sweep.js';
+import { maskSweep, sweepClock } from '../../codec/runtime-mask/sweep.js';
 import { sinkValue } from '../../lib/measure.js';
 import { runMeasure } from '../../lib/run-measure.js';
 import { framesMeasure } from './frames.js';
@@ -73,15 +73,22 @@ window.bench = {
   /** bench/codec/runtime-mask's sweep in this page: Chromium's evidence for its threshold table. */
   async maskSweep() {
     await ready;
+    const clock = sweepClock();
     const result = await maskSweep({
       codec,
-      now: () => performance.now(),
+      now: clock.now,
       progress: async (size) => {
         await window.benchProgress?.(`mask sweep ${size} B`);
         await nextTask();
       },
     });
-    return { runtime: RUNTIME, thresholds: RUNTIME_THRESHOLDS, version: `Chromium ${navigator.userAgent}`, ...result };
+    return {
+      runtime: RUNTIME,
+      thresholds: RUNTIME_THRESHOLDS,
+      version: `Chromium ${navigator.userAgent}`,
+      clock: clock.name,
+      ...result,
+    };
   },
   sinkValue,
 };

@@ -3,10 +3,17 @@
 
 import * as codec from 'wasmsocket/codec';
 import { RUNTIME, RUNTIME_THRESHOLDS } from '../../../dist/src/codec/dispatch.js';
-import { maskSweep } from './sweep.js';
+import { maskSweep, sweepClock } from './sweep.js';
 
 const roundMs = Number(Deno.args[0] ?? 20);
-const result = await maskSweep({ codec, now: () => performance.now(), roundMs });
+const clock = sweepClock();
+const result = await maskSweep({ codec, now: clock.now, roundMs });
 console.log(
-  JSON.stringify({ runtime: RUNTIME, thresholds: RUNTIME_THRESHOLDS, version: `Deno ${Deno.version.deno}`, ...result }),
+  JSON.stringify({
+    runtime: RUNTIME,
+    thresholds: RUNTIME_THRESHOLDS,
+    version: `Deno ${Deno.version.deno}`,
+    clock: clock.name,
+    ...result,
+  }),
 );

@@ -8,27 +8,30 @@ import { SWEEP_BACKENDS } from './sweep.js';
 const TOLERANCE = 0.9;
 
 export function sweepTable(result, cores) {
-  const { runtime, version, autoBackend, thresholds, rows, loadBefore, loadAfter } = result;
+  const { runtime, version, clock, autoBackend, thresholds, rows, loadBefore, loadAfter } = result;
+  const extra = Object.keys(rows[0]?.overBaseline ?? {});
+  const columns = [...SWEEP_BACKENDS, ...extra];
   const lines = [
-    `### ${runtime}: unmask MB/s per backend (${version})`,
+    `### ${runtime}: unmask MB/s per backend (${version}; timed by ${clock})`,
     '',
     `'auto' resolves to ${autoBackend}; thresholds in use: ${JSON.stringify(thresholds)}; ` +
       `load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${cores} cores.`,
     '',
-    `| size | ${SWEEP_BACKENDS.join(' | ')} | best forced | auto ÷ best | js ÷ wasm-simd |`,
-    `| :--- | ${SWEEP_BACKENDS.map(() => '---:').join(' | ')} | :--- | ---: | ---: |`,
+    `| size | ${columns.join(' | ')} | best forced | auto ÷ best | js ÷ wasm-simd |${extra.map((b) => ` auto ÷ ${b} |`).join('')}`,
+    `| :--- | ${columns.map(() => '---:').join(' | ')} | :--- | ---: | ---: |${extra.map(() => ' ---: |').join('')}`,
   ];
   const below = [];
-  for (const { size, mbps, best, autoOverBest: ratio, jsOverSimd } of rows) {
+  for (const { size, mbps, best, autoOverBest: ratio, jsOverSimd, overBaseline } of rows) {
     if (ratio < TOLERANCE) below.push(formatBytes(size));
-    const cells = SWEEP_BACKENDS.map((b) => formatValue(mbps[b]));
+    const cells = columns.map((b) => formatValue(mbps[b]));
+    const baselineCells = extra.map((b) => ` ${formatRatio(overBaseline[b])} |`).join('');
     lines.push(
-      `| ${formatBytes(size)} | ${cells.join(' | ')} | ${best} | ${formatRatio(ratio)} | ${formatRatio(jsOverSimd)} |`,
+      `| ${formatBytes(size)} | ${cells.join(' | ')} | ${best} | ${formatRatio(ratio)} | ${formatRatio(jsOverSimd)} |${baselineCells}`,
     );
   }
   lines.push(
     '',
-    'MB/s: the median of the rounds; best forced: by that median; the two ratios: the median over rounds of the ratio within each round.',
+    'MB/s: the median of the rounds; best forced: by that median; the ratios: the median over rounds of the ratio within each round.',
     below.length === 0
       ? `auto within ${Math.round(100 * (1 - TOLERANCE))} % of the best forced backend at every size.`
       : `auto below ${TOLERANCE}x the best forced backend at: ${below.join(', ')}.`,

@@ -5,18 +5,20 @@
 
 import * as codec from 'wasmsocket/codec';
 import { RUNTIME, RUNTIME_THRESHOLDS } from '../../../dist/src/codec/dispatch.js';
-import { maskSweep } from './sweep.js';
+import { maskSweep, sweepClock } from './sweep.js';
 
 const ROUND_MS = 40;
 
 export default {
   async test() {
-    const result = await maskSweep({ codec, now: () => performance.now(), roundMs: ROUND_MS });
+    const clock = sweepClock();
+    const result = await maskSweep({ codec, now: clock.now, roundMs: ROUND_MS });
     console.log(
       JSON.stringify({
         runtime: RUNTIME,
         thresholds: RUNTIME_THRESHOLDS,
         version: `workerd (${navigator.userAgent})`,
+        clock: clock.name,
         ...result,
       }),
     );
