@@ -47,10 +47,14 @@ if (!existsSync(new URL('../../dist/src/codec/index.js', import.meta.url))) {
 }
 
 /**
- * `node bench/browser/run.js [measure...]`: the named measures only (mask, utf8-ascii, utf8-mixed, frames,
- * mask-sweep).
+ * `node bench/browser/run.js [measure...] [--sizes=48,64]`: the named measures only (mask, utf8-ascii,
+ * utf8-mixed, frames, mask-sweep; --sizes for the mask sweep).
  */
-const requested = process.argv.slice(2);
+const SIZES_OPTION = '--sizes=';
+const sizesArgument = process.argv.find((a) => a.startsWith(SIZES_OPTION));
+/** `--sizes=48,64,80`: the mask sweep's sizes (bytes) instead of its own list. */
+const sweepSizes = sizesArgument === undefined ? null : sizesArgument.slice(SIZES_OPTION.length).split(',').map(Number);
+const requested = process.argv.slice(2).filter((a) => !a.startsWith(SIZES_OPTION));
 const progress = createProgress();
 const started = Date.now();
 // Other processes competing for the cores make every figure noisy: the 1-minute load average before the
@@ -136,7 +140,7 @@ try {
     progress.note('bench:browser: mask sweep per backend');
     const loadBefore = loadavg()[0];
     const sweep = await Promise.race([
-      page.evaluate(() => window.bench.maskSweep()),
+      page.evaluate((sizes) => window.bench.maskSweep(sizes), sweepSizes),
       new Promise((_, reject) =>
         setTimeout(() => reject(new Error('bench:browser: the mask sweep hung')), MEASURE_TIMEOUT_MS).unref(),
       ),

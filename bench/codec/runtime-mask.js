@@ -1,4 +1,5 @@
-// `node bench/codec/runtime-mask.js [node] [deno] [workerd]` (all three by default; after `npm run build`):
+// `node bench/codec/runtime-mask.js [node] [deno] [workerd] [--sizes=48,64,80]` (all three runtimes by default;
+// after `npm run build`):
 // the mask sweep of runtime-mask/sweep.js in each runtime named, from the built package bundled as that
 // runtime's users would bundle it (Deno: the "deno" condition, its .wasm imports left to Deno; workerd:
 // the Workers conditions, each .wasm a wasm module of the Worker, run by `workerd test`). Prints, per
@@ -26,6 +27,8 @@ const entry = (name) => fileURLToPath(new URL(`./runtime-mask/${name}`, import.m
 
 async function bundle(entryName, conditions, plugins = []) {
   const result = await build({
+    // The sizes to sweep (--sizes), as the entries read them: null for the sweep's own list.
+    define: { MASK_SWEEP_SIZES: JSON.stringify(sizes) },
     absWorkingDir: PACKAGE_ROOT,
     entryPoints: [entry(entryName)],
     bundle: true,
@@ -84,6 +87,7 @@ async function inNode() {
   const bufferutil = require('bufferutil');
   const result = await maskSweep({
     codec,
+    sizes: sizes ?? undefined,
     baselines: { bufferutil: (data, key) => bufferutil.unmask(data, key) },
     now: clock.now,
     progress: (size) => process.stderr.write(`node: ${formatBytes(size)}\n`),
@@ -152,7 +156,15 @@ const worker :Workerd.Worker = (
   return report(`${stdout}\n${stderr}`);
 }
 
-const requested = process.argv.slice(2);
+const SIZES_OPTION = '--sizes=';
+const sizesArgument = process.argv.find((a) => a.startsWith(SIZES_OPTION));
+/** `--sizes=48,64,80`: sweep these sizes (bytes) instead of the sweep's own list (a closer look at a threshold). */
+const sizes = sizesArgument === undefined ? null : sizesArgument.slice(SIZES_OPTION.length).split(',').map(Number);
+if (sizes !== null && !sizes.every((n) => Number.isInteger(n) && n > 0)) {
+  process.stderr.write(`runtime-mask: ${sizesArgument} is not a list of sizes in bytes\n`);
+  process.exit(2);
+}
+const requested = process.argv.slice(2).filter((a) => !a.startsWith(SIZES_OPTION));
 const unknown = requested.filter((r) => !RUNTIMES.includes(r));
 if (unknown.length > 0) {
   process.stderr.write(`runtime-mask: unknown runtime ${unknown.join(', ')}; use ${RUNTIMES.join(', ')}\n`);

@@ -18,13 +18,16 @@ export interface DispatchThresholds {
 }
 
 /**
- * Per runtime. UTF-8 and scanning were measured in Node only (docs/measurements.md#utf-8-threshold,
- * #scan-threshold) and carry Node's values everywhere; the mask thresholds are each runtime's own.
+ * Per runtime. maskWasmMinBytes is each runtime's own, where the JS twin stops beating the WASM SIMD
+ * wrapper in that runtime's sweep: 48-64 B in Node, Chromium and workerd, 64-96 B in Deno, whose JS loop
+ * kept up longer. jsMaskWordMinBytes (only forced JS or a runtime without WebAssembly reaches it: auto is
+ * in WASM by then), UTF-8 and scanning were measured in Node only (docs/measurements.md#js-mask-word-loop,
+ * #utf-8-threshold, #scan-threshold) and carry Node's values everywhere.
  */
 export const THRESHOLDS: Readonly<Record<RuntimeName, DispatchThresholds>> = {
   node: { maskWasmMinBytes: 64, jsMaskWordMinBytes: 192, utf8WasmMinBytes: 64, scanWasmMinBytes: 64 },
   browser: { maskWasmMinBytes: 64, jsMaskWordMinBytes: 192, utf8WasmMinBytes: 64, scanWasmMinBytes: 64 },
-  deno: { maskWasmMinBytes: 64, jsMaskWordMinBytes: 192, utf8WasmMinBytes: 64, scanWasmMinBytes: 64 },
+  deno: { maskWasmMinBytes: 80, jsMaskWordMinBytes: 192, utf8WasmMinBytes: 64, scanWasmMinBytes: 64 },
   workerd: { maskWasmMinBytes: 64, jsMaskWordMinBytes: 192, utf8WasmMinBytes: 64, scanWasmMinBytes: 64 },
 };
 

@@ -71,12 +71,13 @@ window.bench = {
     return runMeasure(SUITE, measure, progress);
   },
   /** bench/codec/runtime-mask's sweep in this page: Chromium's evidence for its threshold table. */
-  async maskSweep() {
+  async maskSweep(sizes) {
     await ready;
     const clock = sweepClock();
     const result = await maskSweep({
       codec,
       now: clock.now,
+      sizes: sizes ?? undefined,
       progress: async (size) => {
         await window.benchProgress?.(`mask sweep ${size} B`);
         await nextTask();

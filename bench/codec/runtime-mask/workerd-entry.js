@@ -7,12 +7,14 @@ import * as codec from 'wasmsocket/codec';
 import { RUNTIME, RUNTIME_THRESHOLDS } from '../../../dist/src/codec/dispatch.js';
 import { maskSweep, sweepClock } from './sweep.js';
 
+/* global MASK_SWEEP_SIZES: replaced by ../runtime-mask.js's bundler (null, or --sizes) */
+
 const ROUND_MS = 40;
 
 export default {
   async test() {
     const clock = sweepClock();
-    const result = await maskSweep({ codec, now: clock.now, roundMs: ROUND_MS });
+    const result = await maskSweep({ codec, now: clock.now, sizes: MASK_SWEEP_SIZES ?? undefined, roundMs: ROUND_MS });
     console.log(
       JSON.stringify({
         runtime: RUNTIME,
