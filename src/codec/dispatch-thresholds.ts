@@ -1,6 +1,6 @@
-// The dispatcher's size thresholds, one table per runtime, each measured in that runtime: Node with
-// `node bench/run.js codec`, Chromium with `npm run bench:browser`, Deno and workerd with
-// `node bench/codec/runtime-mask.js deno|workerd` (bench/README.md). The figures, dated, with the machine's
+// The dispatcher's size thresholds, one table per runtime, each measured in that runtime by the same mask
+// sweep: Node, Deno and workerd with `node bench/codec/runtime-mask.js node deno workerd`, Chromium with
+// `npm run bench:browser` (bench/README.md; `node bench/run.js codec` prints Node's UTF-8 and scan ones). The figures, dated, with the machine's
 // load, are in docs/measurements.md#thresholds-per-runtime; a re-measurement changes a table here and
 // that section together.
 
