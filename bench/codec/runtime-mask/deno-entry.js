@@ -7,9 +7,8 @@ import { maskSweep, sweepClock } from './sweep.js';
 
 /* global MASK_SWEEP_SIZES: replaced by ../runtime-mask.js's bundler (null, or --sizes) */
 
-const roundMs = Number(Deno.args[0] ?? 20);
 const clock = sweepClock();
-const result = await maskSweep({ codec, now: clock.now, sizes: MASK_SWEEP_SIZES ?? undefined, roundMs });
+const result = await maskSweep({ codec, now: clock.now, sizes: MASK_SWEEP_SIZES ?? undefined });
 console.log(
   JSON.stringify({
     runtime: RUNTIME,
