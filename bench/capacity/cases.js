@@ -30,7 +30,7 @@ export function capacityBudget() {
  * keep fewer in flight so that the figure is the data path, not memory pressure (8 MiB in flight at 1 MiB).
  * The publish row counts deliveries: each message a publisher sends reaches every subscriber.
  */
-export const CAPACITY_CASES = [
+const ALL_CAPACITY_CASES = [
   {
     id: 'text-32-c1',
     label: '32 B text, 1 conn x 100',
@@ -95,6 +95,25 @@ export const CAPACITY_CASES = [
     window: 32,
   },
 ];
+
+/**
+ * BENCH_CAPACITY_CASES narrows the rows to those named (comma-separated; a case's id, or its kind:
+ * `publish`, `echo`), to look at one case without the whole run; unset, every case runs.
+ */
+function selectedCases() {
+  const wanted = process.env.BENCH_CAPACITY_CASES;
+  if (wanted === undefined || wanted === '') return ALL_CAPACITY_CASES;
+  const names = wanted.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!ALL_CAPACITY_CASES.some((c) => c.id === name || c.kind === name)) {
+      const known = [...new Set(ALL_CAPACITY_CASES.flatMap((c) => [c.id, c.kind]))].join(', ');
+      throw new RangeError(`bench: BENCH_CAPACITY_CASES names ${JSON.stringify(name)}, not one of ${known}`);
+    }
+  }
+  return ALL_CAPACITY_CASES.filter((c) => names.includes(c.id) || names.includes(c.kind));
+}
+
+export const CAPACITY_CASES = selectedCases();
 
 /** The servers compared in every row (Bun's where a bun binary is found). */
 export const CAPACITY_SERIES = [
