@@ -28,6 +28,8 @@ const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 /** RFC 6455 section 5.5: a control frame carries at most 125 bytes. */
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY_BUFFER = Buffer.alloc(0);
+/** RFC 6455 section 5.2: the longest header of an unmasked frame (2 bytes and a 64-bit length). */
+const MAX_FRAME_HEADER_BYTES = 10;
 
 /** The options of every Connection.send: filled before each call, which reads them at once (no allocation). */
 const frameOptions: Required<FrameOptions> = { binary: false, fin: true, mask: false, compress: true };
@@ -62,6 +64,9 @@ export class Outgoing {
    * them, bytes sent while the connection was not open.
    */
   get bufferedAmount(): number {
+    // Published frames gathered for this tick's writev count as handed to the operating system, as they
+    // would have been written at once.
+    this.glue?.flushGathered();
     return this.unsentBytes + this.waitingBytes();
   }
 
@@ -82,6 +87,8 @@ export class Outgoing {
 
   /** ws.send's work: see WebSocket.send. */
   send(data: unknown, options: SendOptions | undefined, cb: SendCallback | undefined): boolean {
+    // Published frames gathered in this tick go first (in order), and this send sees the socket as before.
+    this.glue?.flushGathered();
     if (data instanceof Blob) {
       if (this.maxBackpressure > 0 && this.waitingBytes() + data.size > this.maxBackpressure) {
         this.refuse(cb, this.maxBackpressure);
@@ -135,6 +142,7 @@ export class Outgoing {
 
   /** ws.ping's and ws.pong's work, their arguments sorted out. */
   sendControl(kind: 'ping' | 'pong', data: unknown, mask: boolean | undefined, cb: SendCallback | undefined): void {
+    this.glue?.flushGathered();
     if (data instanceof Blob) {
       if (data.size > MAX_CONTROL_PAYLOAD) throw new RangeError('The data size must not be greater than 125 bytes');
       this.afterBlobRead(data, cb, (bytes) => this.sendControl(kind, bytes, mask, cb));
@@ -173,9 +181,14 @@ export class Outgoing {
       return;
     }
     if (glue.aheadBytes + size > limit) {
-      this.refuse(undefined, limit);
-      return;
+      // What this tick gathered would have been written already: write it, then judge what still waits.
+      glue.flushGathered();
+      if (glue.aheadBytes + size > limit) {
+        this.refuse(undefined, limit);
+        return;
+      }
     }
+    glue.gatherPublished(size + MAX_FRAME_HEADER_BYTES);
     glue.connection.sendPrepared(message, compress);
   }
 

@@ -94,6 +94,8 @@ export class SocketGlue implements ConnectionHandler {
   private closeSettled = false;
   /** True while the socket is past its high-water mark and automatic pongs are held until 'drain'. */
   private pongsHeld = false;
+  /** True while the socket is corked to gather this tick's published frames (gatherPublished). */
+  private gathering = false;
   /** Bytes received from the peer, and bytes handed to the socket, so far: the heartbeat's sign of progress. */
   private bytesReceived = 0;
   private bytesWritten = 0;
@@ -177,8 +179,38 @@ export class SocketGlue implements ConnectionHandler {
     this.closeTimer.unref?.();
   }
 
-  /** Drops the transport without a closing handshake. */
+  /**
+   * Called before a published (or broadcast) frame of `frameBytes` is written: corks the socket until the
+   * end of this tick, so that every frame published to it meanwhile leaves in one writev (one system call
+   * for a burst of publishes rather than one each). Gathering never takes the socket to its high-water
+   * mark: a frame that would is written after what was gathered, as it would have been without it, so
+   * what write() returns, 'drain' and held pongs are as before.
+   */
+  gatherPublished(frameBytes: number): void {
+    const socket = this.socket;
+    if (socket.writableLength + frameBytes >= socket.writableHighWaterMark) {
+      this.flushGathered();
+      return;
+    }
+    if (this.gathering) return;
+    this.gathering = true;
+    socket.cork();
+    if (gatheringGlues.push(this) === 1) process.nextTick(flushGatheredGlues);
+  }
+
+  /**
+   * Hands what was gathered to the operating system now: before any other send, and before a figure that
+   * counts waiting bytes is read, so that each sees the socket as it would be had nothing been gathered.
+   */
+  flushGathered(): void {
+    if (!this.gathering) return;
+    this.gathering = false;
+    this.socket.uncork();
+  }
+
+  /** Drops the transport without a closing handshake (after writing what was published to it, as before). */
   abort(): void {
+    this.flushGathered();
     if (this.abortTransport !== null) this.abortTransport();
     else this.socket.destroy();
   }
@@ -315,6 +347,15 @@ export class SocketGlue implements ConnectionHandler {
     this.socket.removeListener('end', socketOnEnd);
     this.ws._onTransportClosed();
   }
+}
+
+/** The glues gathering published frames in this tick; flushed together once the tick's work is done. */
+const gatheringGlues: SocketGlue[] = [];
+
+function flushGatheredGlues(): void {
+  // By index: a flush cannot publish, but should one ever gather again, it is flushed here too.
+  for (let i = 0; i < gatheringGlues.length; i++) gatheringGlues[i].flushGathered();
+  gatheringGlues.length = 0;
 }
 
 const kGlue = Symbol('wasmsocket socket glue');
