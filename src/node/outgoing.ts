@@ -28,8 +28,6 @@ const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 /** RFC 6455 section 5.5: a control frame carries at most 125 bytes. */
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY_BUFFER = Buffer.alloc(0);
-/** RFC 6455 section 5.2: the longest header of an unmasked frame (2 bytes and a 64-bit length). */
-const MAX_FRAME_HEADER_BYTES = 10;
 
 /** The options of every Connection.send: filled before each call, which reads them at once (no allocation). */
 const frameOptions: Required<FrameOptions> = { binary: false, fin: true, mask: false, compress: true };
@@ -188,7 +186,7 @@ export class Outgoing {
         return;
       }
     }
-    glue.gatherPublished(size + MAX_FRAME_HEADER_BYTES);
+    glue.gatherPublished();
     glue.connection.sendPrepared(message, compress);
   }
 

@@ -24,6 +24,7 @@ import { publishError, publishPing, publishPong } from './diagnostics.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { MessageStreamReceiver } from './message-stream.js';
 import { allocateBuffer, asBuffer, copyToBuffer, nodeRandom } from './platform.js';
+import { endTick, GatheredFrames } from './publish-batch.js';
 import type { SendCallback, WebSocket } from './websocket.js';
 
 /** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
@@ -94,8 +95,12 @@ export class SocketGlue implements ConnectionHandler {
   private closeSettled = false;
   /** True while the socket is past its high-water mark and automatic pongs are held until 'drain'. */
   private pongsHeld = false;
-  /** True while the socket is corked to gather this tick's published frames (gatherPublished). */
+  /** True from gatherPublished until what it gathered is written (flushGathered). */
   private gathering = false;
+  /** Frames written while gathering, to write in one call (made on the first publish to this socket). */
+  private gathered: GatheredFrames | null = null;
+  /** True while this glue is in the list flushed at the tick's end. */
+  private listed = false;
   /** Bytes received from the peer, and bytes handed to the socket, so far: the heartbeat's sign of progress. */
   private bytesReceived = 0;
   private bytesWritten = 0;
@@ -158,7 +163,7 @@ export class SocketGlue implements ConnectionHandler {
    * nothing yet.
    */
   get aheadBytes(): number {
-    return this.socket.writableLength + this.connection.queuedBytes;
+    return this.socket.writableLength + (this.gathered?.bytes ?? 0) + this.connection.queuedBytes;
   }
 
   /** What send() returns: true while what waits in the socket stays below its high-water mark. */
@@ -168,6 +173,7 @@ export class SocketGlue implements ConnectionHandler {
 
   /** Ends our side of the TCP connection once every queued frame (the close frame last) is written. */
   endWhenWritten(): void {
+    this.flushGathered();
     if (this.connection.sendPending) this.endWhenFlushed = true;
     else this.socket.end();
   }
@@ -180,32 +186,64 @@ export class SocketGlue implements ConnectionHandler {
   }
 
   /**
-   * Called before a published (or broadcast) frame of `frameBytes` is written: corks the socket until the
-   * end of this tick, so that every frame published to it meanwhile leaves in one writev (one system call
-   * for a burst of publishes rather than one each). Gathering never takes the socket to its high-water
-   * mark: a frame that would is written after what was gathered, as it would have been without it, so
-   * what write() returns, 'drain' and held pongs are as before.
+   * Called before a published (or broadcast) frame is written: until the end of this tick, frames written
+   * without a callback are gathered (publish-batch.ts) and leave in one write, one system call for a
+   * burst of publishes rather than one each. Anything else that writes, ends or measures the socket
+   * writes what was gathered first (flushGathered), so it sees the socket as it would have been.
    */
-  gatherPublished(frameBytes: number): void {
-    const socket = this.socket;
-    if (socket.writableLength + frameBytes >= socket.writableHighWaterMark) {
-      this.flushGathered();
-      return;
-    }
+  gatherPublished(): void {
     if (this.gathering) return;
     this.gathering = true;
-    socket.cork();
+    this.gathered ??= new GatheredFrames();
+    if (this.listed) return;
+    this.listed = true;
     if (gatheringGlues.push(this) === 1) process.nextTick(flushGatheredGlues);
   }
 
-  /**
-   * Hands what was gathered to the operating system now: before any other send, and before a figure that
-   * counts waiting bytes is read, so that each sees the socket as it would be had nothing been gathered.
-   */
+  /** Writes what was gathered now, and stops gathering until the next publish. */
   flushGathered(): void {
     if (!this.gathering) return;
     this.gathering = false;
-    this.socket.uncork();
+    const gathered = this.gathered as GatheredFrames;
+    const bytes = gathered.bytes;
+    if (bytes === 0) return;
+    const runs = gathered.take();
+    const socket = this.socket;
+    if (!Array.isArray(runs)) {
+      socket.write(runs);
+    } else {
+      socket.cork();
+      for (const run of runs) socket.write(run);
+      socket.uncork();
+    }
+    this.bytesWritten += bytes;
+    this.holdPongsPastHighWaterMark();
+  }
+
+  /** The tick's end: every socket that gathered writes its frames. */
+  static flushTick(glues: SocketGlue[]): void {
+    // By index: a flush publishes nothing, but should one ever gather again, it is written here too.
+    for (let i = 0; i < glues.length; i++) {
+      glues[i].listed = false;
+      glues[i].flushGathered();
+    }
+    glues.length = 0;
+    endTick();
+  }
+
+  /**
+   * Gathers a frame written while gathering; false when it must go out now: gathering never takes the
+   * socket to its high-water mark (so what a write returns, 'drain' and held pongs stay as they were),
+   * nor holds a frame too large to gather, nor one written after the socket is to end.
+   */
+  private gather(chunks: Uint8Array[]): boolean {
+    if (this.endWhenFlushed) return false;
+    let bytes = 0;
+    for (const chunk of chunks) bytes += chunk.length;
+    const socket = this.socket;
+    const gathered = this.gathered as GatheredFrames;
+    if (socket.writableLength + gathered.bytes + bytes >= socket.writableHighWaterMark) return false;
+    return gathered.add(chunks, bytes);
   }
 
   /** Drops the transport without a closing handshake (after writing what was published to it, as before). */
@@ -218,6 +256,10 @@ export class SocketGlue implements ConnectionHandler {
   // ConnectionHandler: what the connection asks of its transport and reports.
 
   write(chunks: Uint8Array[], done?: unknown): void {
+    if (this.gathering) {
+      if (done === undefined && this.gather(chunks)) return;
+      this.flushGathered();
+    }
     const socket = this.socket;
     const cb = done as SendCallback | undefined;
     if (chunks.length === 1) {
@@ -234,8 +276,12 @@ export class SocketGlue implements ConnectionHandler {
       socket.uncork();
     }
     if (this.endWhenFlushed && !this.connection.sendPending) socket.end();
+    this.holdPongsPastHighWaterMark();
+  }
+
+  private holdPongsPastHighWaterMark(): void {
     // Past the high-water mark 'drain' is due: until then only the latest ping gets a pong.
-    if (!this.pongsHeld && socket.writableNeedDrain) {
+    if (!this.pongsHeld && this.socket.writableNeedDrain) {
       this.pongsHeld = true;
       this.connection.holdPongs();
     }
@@ -288,6 +334,7 @@ export class SocketGlue implements ConnectionHandler {
     this.ws._onClosing();
     // The close frame with the error's code is written; keep draining input so the peer's close can
     // arrive, end our side, and give the peer closeTimeout to finish.
+    this.flushGathered();
     this.socket.end();
     this.startCloseTimer();
     // The peer hears error.closeCode; locally the close code stays 1006 (no close frame is read after a
@@ -312,6 +359,7 @@ export class SocketGlue implements ConnectionHandler {
 
   onEnd(): void {
     this.ws._onClosing();
+    this.flushGathered();
     this.socket.end();
   }
 
@@ -349,13 +397,11 @@ export class SocketGlue implements ConnectionHandler {
   }
 }
 
-/** The glues gathering published frames in this tick; flushed together once the tick's work is done. */
+/** The glues gathering published frames in this tick; written together once the tick's work is done. */
 const gatheringGlues: SocketGlue[] = [];
 
 function flushGatheredGlues(): void {
-  // By index: a flush cannot publish, but should one ever gather again, it is flushed here too.
-  for (let i = 0; i < gatheringGlues.length; i++) gatheringGlues[i].flushGathered();
-  gatheringGlues.length = 0;
+  SocketGlue.flushTick(gatheringGlues);
 }
 
 const kGlue = Symbol('wasmsocket socket glue');
