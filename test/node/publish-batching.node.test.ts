@@ -132,7 +132,7 @@ describe('publish batching', () => {
       'every subscriber its messages',
       { describe: () => peers.map((p) => p.received.length).join(', ') },
     );
-    peers.forEach((peer, i) => expect(peer.received).toEqual(expected[i]));
+    expect(peers.map((peer) => peer.received)).toEqual(expected);
     expect([a, b, c].every((ws) => ws.readyState === 1)).toBe(true);
   });
 
