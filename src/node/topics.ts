@@ -24,6 +24,12 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
   private readonly topicsOf = new Map<S, Set<string>>();
   private readonly hooks: TopicHooks | null;
   private accepting = true;
+  /**
+   * How many publish loops are running (a send may, in principle, lead to a subscription change before
+   * the loop ends). While any is, a topic's set is replaced rather than changed (setFor), so that a loop
+   * walks the subscribers as they were when it started without copying them for every publish.
+   */
+  private publishing = 0;
 
   constructor(hooks: TopicHooks | null = null) {
     this.hooks = hooks;
@@ -45,7 +51,7 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
       this.hooks?.topicActive(topic);
     }
     if (set.has(subscriber)) return false;
-    set.add(subscriber);
+    this.setFor(topic, set).add(subscriber);
     let own = this.topicsOf.get(subscriber);
     if (own === undefined) {
       own = new Set();
@@ -57,8 +63,10 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
 
   unsubscribe(subscriber: S, topic: string): boolean {
     checkTopic(topic);
-    const set = this.subscribers.get(topic);
-    if (set === undefined || !set.delete(subscriber)) return false;
+    const current = this.subscribers.get(topic);
+    if (current === undefined || !current.has(subscriber)) return false;
+    const set = this.setFor(topic, current);
+    set.delete(subscriber);
     if (set.size === 0) {
       this.subscribers.delete(topic);
       this.hooks?.topicIdle(topic);
@@ -100,13 +108,25 @@ export class TopicRegistry<S extends Subscriber = Subscriber> {
     const set = this.subscribers.get(topic);
     if (set === undefined) return 0;
     let sent = 0;
-    // A subscriber may close (and unsubscribe) while we send to it: walk a copy.
-    for (const subscriber of [...set]) {
-      if (subscriber === except || subscriber.readyState !== OPEN) continue;
-      subscriber._sendPreparedForPublish(message, compress);
-      sent++;
+    this.publishing++;
+    try {
+      for (const subscriber of set) {
+        if (subscriber === except || subscriber.readyState !== OPEN) continue;
+        subscriber._sendPreparedForPublish(message, compress);
+        sent++;
+      }
+    } finally {
+      this.publishing--;
     }
     return sent;
+  }
+
+  /** The set of `topic` to change: `set` itself, or while a publish walks it, a copy that takes its place. */
+  private setFor(topic: string, set: Set<S>): Set<S> {
+    if (this.publishing === 0) return set;
+    const copy = new Set(set);
+    this.subscribers.set(topic, copy);
+    return copy;
   }
 }
 
