@@ -7,8 +7,12 @@
 // What decides whether a write is gathered, and when gathered bytes must go out first (another send, a
 // callback, the high-water mark, ending the socket), is the socket glue's (socket-glue.ts).
 
-/** Slabs are this large; a frame larger than a slab is never gathered (it is written as it is). */
-const SLAB_BYTES = 64 * 1024;
+/**
+ * Slabs are this large: a socket's high-water mark by default, which bounds what one socket gathers; a
+ * larger frame is never gathered (it is written as it is). A socket that cannot write at once keeps a
+ * copy of its runs, never a slab (see the glue's flush), so a slab lives only as long as this tick's writes.
+ */
+const SLAB_BYTES = 16 * 1024;
 
 /** The frames gathered in this tick, each copied once into a slab that every socket's runs point into. */
 class TickFrames {

@@ -209,11 +209,14 @@ export class SocketGlue implements ConnectionHandler {
     if (bytes === 0) return;
     const runs = gathered.take();
     const socket = this.socket;
+    // Runs point into a slab shared with other sockets: one that waits here (the peer is not reading)
+    // keeps a copy of its bytes instead, so that a slow subscriber holds what it is owed, not slabs.
+    const backedUp = socket.writableLength > 0;
     if (!Array.isArray(runs)) {
-      socket.write(runs);
+      socket.write(backedUp ? Buffer.from(runs) : runs);
     } else {
       socket.cork();
-      for (const run of runs) socket.write(run);
+      for (const run of runs) socket.write(backedUp ? Buffer.from(run) : run);
       socket.uncork();
     }
     this.bytesWritten += bytes;
@@ -222,13 +225,23 @@ export class SocketGlue implements ConnectionHandler {
 
   /** The tick's end: every socket that gathered writes its frames. */
   static flushTick(glues: SocketGlue[]): void {
-    // By index: a flush publishes nothing, but should one ever gather again, it is written here too.
-    for (let i = 0; i < glues.length; i++) {
-      glues[i].listed = false;
-      glues[i].flushGathered();
+    let i = 0;
+    try {
+      // By index: a flush publishes nothing, but should one ever gather again, it is written here too.
+      for (; i < glues.length; i++) {
+        glues[i].listed = false;
+        glues[i].flushGathered();
+      }
+    } finally {
+      if (i < glues.length) {
+        // A write threw: the sockets after it still gather, and are written in a tick of their own.
+        glues.splice(0, i + 1);
+        process.nextTick(flushGatheredGlues);
+      } else {
+        glues.length = 0;
+        endTick();
+      }
     }
-    glues.length = 0;
-    endTick();
   }
 
   /**

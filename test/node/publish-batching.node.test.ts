@@ -148,6 +148,35 @@ describe('publish batching', () => {
     for (const peer of peers) expect(peer.received).toEqual(expected);
   });
 
+  it('delivers every message, in order, to a subscriber that stopped reading for a while, once it reads again', async () => {
+    const { server, accepted, peers } = await connected(1);
+    const [ws] = accepted;
+    const [peer] = peers;
+    ws.subscribe('t');
+    const clientSocket = (peer.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    clientSocket.pause();
+    const serverSocket = ws._socket as NonNullable<WebSocket['_socket']>;
+    // Bursts of 100 messages, one tick each, until what the server writes waits in its socket (the kernel's
+    // buffers are full), then a few more bursts written behind it: bounded in count.
+    const expected: string[] = [];
+    let burstsAfterBackedUp = 0;
+    for (let burst = 0; burst < 20_000 && burstsAfterBackedUp < 5; burst++) {
+      for (let i = 0; i < 100; i++) {
+        const message = `${burst}/${i} `.padEnd(200, '.');
+        server.publish('t', message);
+        expected.push(message);
+      }
+      await nextMacrotask();
+      if (serverSocket.writableLength > 0) burstsAfterBackedUp++;
+    }
+    expect(burstsAfterBackedUp).toBe(5);
+    clientSocket.resume();
+    await until(() => peer.received.length === expected.length, 'every message after the pause', {
+      describe: () => `${peer.received.length} of ${expected.length}`,
+    });
+    expect(peer.received).toEqual(expected);
+  });
+
   it('counts in bufferedAmount only what the operating system did not take, as when each publish was written', async () => {
     const { server, accepted } = await connected(1);
     accepted[0].subscribe('t');
