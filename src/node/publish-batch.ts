@@ -4,8 +4,9 @@
 // of that slab it is to get (usually one run: the same frames as every other subscriber, in the same
 // order), and writes them in one call when the tick's work is done. A frame costs its sockets no copy.
 //
-// What decides whether a write is gathered, and when gathered bytes must go out first (another send, a
-// callback, the high-water mark, ending the socket), is the socket glue's (socket-glue.ts).
+// Measured: docs/measurements.md#publish-batching. What decides whether a write is gathered, and when
+// gathered bytes must go out first (another send, a callback, the high-water mark, ending the socket), is
+// the socket glue's (socket-glue.ts).
 
 /**
  * Slabs are this large: a socket's high-water mark by default, which bounds what one socket gathers; a
