@@ -36,7 +36,10 @@ class TickFrames {
     const entry = this.lastEntry.get(frame);
     if (entry !== undefined && entry >= next) return entry;
     if (bytes > SLAB_BYTES) return -1;
-    if (this.used + bytes > SLAB_BYTES) {
+    // A tick starts a slab once half of one is used, so that a burst seldom straddles two: every
+    // subscriber would then write two runs (a writev) instead of one buffer.
+    const fresh = this.frames.length === 0 && this.used > SLAB_BYTES / 2;
+    if (fresh || this.used + bytes > SLAB_BYTES) {
       this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.used = 0;
     }
