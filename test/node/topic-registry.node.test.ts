@@ -11,7 +11,6 @@ class StandIn implements Subscriber {
   readyState = 1;
   readonly got: PreparedMessage[] = [];
   onSend: (() => void) | null = null;
-  constructor(readonly name: string) {}
   _sendPreparedForPublish(message: PreparedMessage): void {
     this.got.push(message);
     this.onSend?.();
@@ -23,7 +22,7 @@ const message = (n: number) => ({ n }) as unknown as PreparedMessage;
 describe('TopicRegistry.publish', () => {
   it('delivers to the subscribers of when it started, while a send subscribes and unsubscribes others', () => {
     const registry = new TopicRegistry<StandIn>();
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => new StandIn(name));
+    const [a, b, c, d] = Array.from({ length: 4 }, () => new StandIn());
     for (const s of [a, b, c]) registry.subscribe(s, 't');
     a.onSend = () => {
       registry.unsubscribe(c, 't');
@@ -44,7 +43,7 @@ describe('TopicRegistry.publish', () => {
   it('skips the excluded subscriber and those no longer open, and forgets a topic whose last subscriber left mid-publish', () => {
     const idle: string[] = [];
     const registry = new TopicRegistry<StandIn>({ topicActive: () => {}, topicIdle: (topic) => idle.push(topic) });
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => new StandIn(name));
+    const [a, b, c] = Array.from({ length: 3 }, () => new StandIn());
     for (const s of [a, b, c]) registry.subscribe(s, 't');
     b.readyState = 2;
     expect(registry.publish('t', message(1), false, a)).toBe(1);
@@ -61,7 +60,7 @@ describe('TopicRegistry.publish', () => {
 
   it('publishes within a publish (a send that publishes) from the set as it then is', () => {
     const registry = new TopicRegistry<StandIn>();
-    const [a, b] = ['a', 'b'].map((name) => new StandIn(name));
+    const [a, b] = Array.from({ length: 2 }, () => new StandIn());
     registry.subscribe(a, 't');
     let inner = 0;
     a.onSend = () => {
