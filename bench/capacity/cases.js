@@ -96,24 +96,23 @@ const ALL_CAPACITY_CASES = [
   },
 ];
 
-/**
- * BENCH_CAPACITY_CASES narrows the rows to those named (comma-separated; a case's id, or its kind:
- * `publish`, `echo`), to look at one case without the whole run; unset, every case runs.
- */
-function selectedCases() {
-  const wanted = process.env.BENCH_CAPACITY_CASES;
-  if (wanted === undefined || wanted === '') return ALL_CAPACITY_CASES;
-  const names = wanted.split(',').map((name) => name.trim());
-  for (const name of names) {
-    if (!ALL_CAPACITY_CASES.some((c) => c.id === name || c.kind === name)) {
-      const known = [...new Set(ALL_CAPACITY_CASES.flatMap((c) => [c.id, c.kind]))].join(', ');
-      throw new RangeError(`bench: BENCH_CAPACITY_CASES names ${JSON.stringify(name)}, not one of ${known}`);
-    }
+/** A comma-separated list of ids from an environment variable, each checked against `known`; null when unset. */
+function idList(name, known) {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return null;
+  const ids = text.split(',').map((id) => id.trim());
+  for (const id of ids) {
+    if (!known.includes(id)) throw new RangeError(`bench: ${name}: unknown id '${id}' (known: ${known.join(', ')})`);
   }
-  return ALL_CAPACITY_CASES.filter((c) => names.includes(c.id) || names.includes(c.kind));
+  return ids;
 }
 
-export const CAPACITY_CASES = selectedCases();
+const caseIds = idList(
+  'BENCH_CAPACITY_CASES',
+  ALL_CAPACITY_CASES.map((c) => c.id),
+);
+/** The rows measured: all, or those BENCH_CAPACITY_CASES names (ids, comma-separated). */
+export const CAPACITY_CASES = ALL_CAPACITY_CASES.filter((c) => caseIds === null || caseIds.includes(c.id));
 
 /** The servers compared in every row (Bun's where a bun binary is found). */
 export const CAPACITY_SERIES = [
