@@ -101,6 +101,56 @@ describe('publish batching', () => {
     ]);
   });
 
+  it("keeps order when a subscriber's own message handler replies and publishes to itself while its data is read", async () => {
+    const { server, accepted, peers } = await connected(2);
+    const [a, b] = accepted;
+    for (const ws of accepted) ws.subscribe('room');
+    a.on('message', (data) => {
+      a.send(`reply 1 to ${data}`);
+      server.publish('room', `published on ${data}`);
+      a.send(`reply 2 to ${data}`);
+    });
+    // Several messages in one read: replies and publishes of each handler interleave in one tick.
+    for (let i = 0; i < 5; i++) peers[0].ws.send(`m${i}`);
+    const expectedA = Array.from({ length: 5 }, (_, i) => [
+      `reply 1 to m${i}`,
+      `published on m${i}`,
+      `reply 2 to m${i}`,
+    ]).flat();
+    await until(() => peers[0].received.length === expectedA.length && peers[1].received.length === 5, 'all', {
+      describe: () => `${peers[0].received.length}, ${peers[1].received.length}`,
+    });
+    expect(peers[0].received).toEqual(expectedA);
+    expect(peers[1].received).toEqual(range(5, (i) => `published on m${i}`));
+    expect(b.readyState).toBe(1);
+  });
+
+  it('writes what was published to a paused subscriber before the replies its resume() brings', async () => {
+    const { server, accepted, peers } = await connected(1);
+    const [ws] = accepted;
+    ws.subscribe('t');
+    let paused = false;
+    ws.on('message', (data) => {
+      if (String(data) !== 'first') ws.send(`echo ${data}`);
+      else {
+        // 'held' came in the same read: it waits in the connection until resume().
+        ws.pause();
+        paused = true;
+      }
+    });
+    const clientSocket = (peers[0].ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    clientSocket.cork();
+    peers[0].ws.send('first');
+    peers[0].ws.send('held');
+    clientSocket.uncork();
+    await until(() => paused, "the first message's handler");
+    // In one tick: a publish (gathered for the end of the tick), then the resume that delivers 'held'.
+    server.publish('t', 'published first');
+    ws.resume();
+    await until(() => peers[0].received.length === 2, 'both messages');
+    expect(peers[0].received).toEqual(['published first', 'echo held']);
+  });
+
   it('gives every subscriber its own sequence when topics, exclusions and repeated prepared messages interleave', async () => {
     const { server, accepted, peers } = await connected(3);
     const [a, b, c] = accepted;
