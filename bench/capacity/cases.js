@@ -114,9 +114,23 @@ const caseIds = idList(
 /** The rows measured: all, or those BENCH_CAPACITY_CASES names (ids, comma-separated). */
 export const CAPACITY_CASES = ALL_CAPACITY_CASES.filter((c) => caseIds === null || caseIds.includes(c.id));
 
-/** The servers compared in every row (Bun's where a bun binary is found). */
-export const CAPACITY_SERIES = [
+/**
+ * BENCH_CAPACITY_BASELINE=<dir>: another build of this package (its dist/src/cli.js), run as one more echo
+ * server, so that a change is compared with what it changes in the same run.
+ */
+export const BASELINE_DIR = process.env.BENCH_CAPACITY_BASELINE || null;
+
+/**
+ * BENCH_CAPACITY_PROFILE_DIR=<dir>: our echo servers (and the baseline's) run with `node --cpu-prof`, each
+ * writing its profile into <dir> when it stops, to be read with bench/capacity/profile-summary.js.
+ */
+export const PROFILE_DIR = process.env.BENCH_CAPACITY_PROFILE_DIR || null;
+
+const ALL_CAPACITY_SERIES = [
   { id: 'ours', label: 'wasmsocket', echo: 'wasmsocket serve', publish: 'wss.publish(topic)' },
+  ...(BASELINE_DIR === null
+    ? []
+    : [{ id: 'base', label: 'wasmsocket baseline', echo: `wasmsocket serve from ${BASELINE_DIR}`, publish: null }]),
   { id: 'ws', label: 'ws + bufferutil', echo: 'ws echo server', publish: 'loop over wss.clients, send()' },
   { id: 'ws-js', label: 'ws, no bufferutil', echo: 'ws echo server, WS_NO_BUFFER_UTIL=1', publish: null },
   { id: 'bun', label: 'Bun.serve', echo: 'Bun.serve websocket echo', publish: 'server.publish(topic)' },
@@ -129,6 +143,13 @@ export const CAPACITY_SERIES = [
     cases: ['text-32-c1', 'text-32-c16', 'rr-256'],
   },
 ];
+
+const seriesIds = idList(
+  'BENCH_CAPACITY_SERVERS',
+  ALL_CAPACITY_SERIES.map((s) => s.id),
+);
+/** The servers compared in every row (Bun's where a bun binary is found): all, or those BENCH_CAPACITY_SERVERS names. */
+export const CAPACITY_SERIES = ALL_CAPACITY_SERIES.filter((s) => seriesIds === null || seriesIds.includes(s.id));
 
 export const CAPACITY_RATIOS = [
   { label: 'ours ÷ ws+bu', of: 'ours', over: 'ws' },

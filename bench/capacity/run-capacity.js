@@ -6,7 +6,7 @@
 import { startNode, startProcess, stopAll, waitForListening } from '../echo/processes.js';
 import { startEchoServer } from '../echo/servers.js';
 import { findBun } from './bun-binary.js';
-import { CAPACITY_CASES, CAPACITY_SERIES, SWEEP_CASES, SWEEP_SERIES } from './cases.js';
+import { BASELINE_DIR, CAPACITY_CASES, CAPACITY_SERIES, PROFILE_DIR, SWEEP_CASES, SWEEP_SERIES } from './cases.js';
 import { CHANNELS } from './diagnostics-channels.js';
 import { choosePinning, cpusAllowed } from './pinning.js';
 
@@ -43,11 +43,24 @@ function serverKey(c, seriesId) {
   return seriesId;
 }
 
+/** node --cpu-prof for our servers when BENCH_CAPACITY_PROFILE_DIR asks for profiles, named after the server. */
+function profileArgs(key) {
+  if (PROFILE_DIR === null) return [];
+  return ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${key}-${Date.now()}.cpuprofile`];
+}
+
 async function startServer(key, { cpu, bun }) {
   switch (key) {
     case 'ours':
       // auto stated explicitly: a WASMSOCKET_BACKEND in the caller's environment must not change this row.
-      return startEchoServer('ours', { cpu, env: { WASMSOCKET_BACKEND: 'auto' } });
+      return startEchoServer('ours', { cpu, env: { WASMSOCKET_BACKEND: 'auto' }, nodeArgs: profileArgs(key) });
+    case 'base':
+      return startEchoServer('ours', {
+        cpu,
+        env: { WASMSOCKET_BACKEND: 'auto' },
+        nodeArgs: profileArgs(key),
+        packageDir: BASELINE_DIR,
+      });
     case 'ours-diagnostics': {
       const server = await startEchoServer('ours', {
         cpu,

@@ -2,6 +2,7 @@
 // dist/src/cli.js) and the ws package's echo server (bench/echo/ws-echo-server.js) with and without
 // bufferutil. Each gets the server probe preloaded (CPU and memory over IPC, gc on request).
 
+import { pathToFileURL } from 'node:url';
 import { startNode, waitForListening } from './processes.js';
 
 const CLI = new URL('../../dist/src/cli.js', import.meta.url);
@@ -20,16 +21,17 @@ export const SERVER_KINDS = {
 /**
  * Starts one server and waits for its listening line. Options: nodeArgs (e.g. --expose-gc, --cpu-prof),
  * openFiles (raise the open-files limit), cpu (pin it to that core with taskset), env (more environment,
- * e.g. WASMSOCKET_BACKEND for our server). Resolves with { kind, handle, url, pid }; the caller stops it.
+ * e.g. WASMSOCKET_BACKEND for our server), packageDir (run our CLI from another build of the package, a
+ * baseline to compare with). Resolves with { kind, handle, url, pid }; the caller stops it.
  */
-export async function startEchoServer(kind, { nodeArgs = [], openFiles = 0, cpu, env = {} } = {}) {
+export async function startEchoServer(kind, { nodeArgs = [], openFiles = 0, cpu, env = {}, packageDir = null } = {}) {
   const probe = ['--import', PROBE.href];
   const args = ['--host', '127.0.0.1', '--port', '0'];
   let handle;
   if (kind === 'ours') {
     handle = startNode(
-      'wasmsocket serve',
-      CLI,
+      packageDir === null ? 'wasmsocket serve' : `wasmsocket serve (${packageDir})`,
+      packageDir === null ? CLI : new URL('dist/src/cli.js', pathToFileURL(`${packageDir}/`)),
       ['serve', ...args, '--quiet', '--shutdown-timeout', String(SHUTDOWN_TIMEOUT_MS)],
       {
         nodeArgs: [...nodeArgs, ...probe],
