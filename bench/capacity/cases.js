@@ -151,11 +151,13 @@ const seriesIds = idList(
 /** The servers compared in every row (Bun's where a bun binary is found): all, or those BENCH_CAPACITY_SERVERS names. */
 export const CAPACITY_SERIES = ALL_CAPACITY_SERIES.filter((s) => seriesIds === null || seriesIds.includes(s.id));
 
+/** Ratios between the servers measured (those BENCH_CAPACITY_SERVERS leaves in); with a baseline, ours ÷ it. */
 export const CAPACITY_RATIOS = [
   { label: 'ours ÷ ws+bu', of: 'ours', over: 'ws' },
   { label: 'ours ÷ Bun', of: 'ours', over: 'bun' },
   { label: 'diagnostics subscribed ÷ ours', of: 'ours-diagnostics', over: 'ours' },
-];
+  { label: 'ours ÷ baseline', of: 'ours', over: 'base' },
+].filter((r) => [r.of, r.over].every((id) => CAPACITY_SERIES.some((s) => s.id === id)));
 
 /** The size sweep of our server per codec backend (WASMSOCKET_BACKEND), to set the dispatcher thresholds from. */
 export const SWEEP_SIZES = [KIB, 4 * KIB, 16 * KIB, 64 * KIB, 256 * KIB, MIB];

@@ -75,6 +75,11 @@ export const CAPACITY_TARGETS = [
  * flag }]. flag: '*' or '~' when a cell it reads was flagged (cellFlag: generator busy, server not saturated),
  * so that a verdict taken from rates that were not capacities says so; ' ' otherwise.
  */
+/** False where BENCH_CAPACITY_SERVERS left a target's server (or ours) out of the run. */
+function hasSeries(result, id) {
+  return result?.series.some((s) => s.id === id) === true && result.series.some((s) => s.id === 'ours');
+}
+
 export function evaluateTargets(results, sessions = []) {
   return CAPACITY_TARGETS.map((target) => {
     const flags = target.cases.flatMap((caseId) => ['ours', target.over].map((id) => cellFlag(sessions, caseId, id)));
@@ -82,7 +87,8 @@ export function evaluateTargets(results, sessions = []) {
     const result = results.find((r) => r.id === target.metric);
     const perCase = target.cases.map((caseId) => {
       const i = result?.cases.findIndex((c) => c.id === caseId) ?? -1;
-      const value = i < 0 ? null : ratioAt(result, { of: 'ours', over: target.over }, i);
+      const value =
+        i < 0 || !hasSeries(result, target.over) ? null : ratioAt(result, { of: 'ours', over: target.over }, i);
       return { caseId, label: i < 0 ? caseId : result.cases[i].label, value };
     });
     const measured = perCase.filter((x) => x.value !== null);
@@ -108,7 +114,9 @@ export function capacityTargetsMarkdown(results, sessions = []) {
     const cpuRatios = perCase
       .map((x) => {
         const i = cpu?.cases.findIndex((c) => c.id === x.caseId) ?? -1;
-        return formatRatio(i < 0 ? null : ratioAt(cpu, { of: 'ours', over: target.over }, i));
+        return formatRatio(
+          i < 0 || !hasSeries(cpu, target.over) ? null : ratioAt(cpu, { of: 'ours', over: target.over }, i),
+        );
       })
       .join(', ');
     const text = `${verdict(worst?.value ?? null, target.goal, { lowerIsBetter: target.lower })}${target.metric === 'capacity-cpu' ? '' : FLAG_NOTES[flag]}`;

@@ -31,6 +31,6 @@ export { ErrorCode } from './error-codes.js';
 export { decodeError, ProtocolError } from './errors.js';
 export { DecodedHeader, decodeHeaderJs } from './frame-header.js';
 export { isPlainText, sequenceError, startMessageState } from './frame-scanner.js';
-export { scanChunk } from './scan-chunk.js';
+export { copyPayloadsBack, scanChunk } from './scan-chunk.js';
 export { FRAME_ENTRY_WORDS, type InputOffset, ScanOutcome, type SourceOffset } from './scan-outcome.js';
 export { UTF8_ACCEPT, type Utf8Run, utf8InvalidAt } from './utf8.js';

@@ -2,7 +2,8 @@
 // (a net or tls socket, or an HTTP/2 stream) and the sans-IO Connection, whose handler it is.
 //
 // - Reading: each 'data' chunk goes into the connection with the socket corked, so that every reply a
-//   handler writes while the chunk's messages are delivered leaves in one writev.
+//   handler writes while the chunk's messages are delivered leaves in one writev; the small frames among
+//   them are built side by side in one buffer (write-batch.ts), so that they are one write and one iovec.
 // - Writing: the connection's frames go to the socket. Past the socket's high-water mark automatic pongs
 //   are held until 'drain' (Connection.holdPongs). Reading never stops for what waits to be written: the
 //   application's sends have send()'s result, 'drain' and maxBackpressure, and what the library writes
@@ -26,6 +27,16 @@ import { MessageStreamReceiver } from './message-stream.js';
 import { allocateBuffer, asBuffer, copyToBuffer, nodeRandom } from './platform.js';
 import { endTick, GatheredFrames } from './publish-batch.js';
 import type { SendCallback, WebSocket } from './websocket.js';
+import {
+  batchedBytes,
+  batchRoom,
+  beginBatch,
+  dropBatch,
+  endBatch,
+  flushBatch,
+  isBatching,
+  writeBatched,
+} from './write-batch.js';
 
 /** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = DEFAULTS.DEFAULT_CLOSE_TIMEOUT_MS;
@@ -125,6 +136,8 @@ export class SocketGlue implements ConnectionHandler {
         autoPong: settings.autoPong ?? true,
         random: settings.generateMask == null ? nodeRandom : randomFromGenerateMask(settings.generateMask),
         allocate: allocateBuffer,
+        // Frames built while this socket's chunk is read go into the write batch where they fit.
+        allocateFrame: (size) => batchRoom(socket, size) ?? Buffer.allocUnsafe(size),
         copyBytes: copyToBuffer,
         deflate: setup.deflate,
         streamMessages: settings.streamMessages === true,
@@ -163,19 +176,26 @@ export class SocketGlue implements ConnectionHandler {
    * nothing yet.
    */
   get aheadBytes(): number {
-    return this.socket.writableLength + (this.gathered?.bytes ?? 0) + this.connection.queuedBytes;
+    return this.socket.writableLength + (this.gathered?.bytes ?? 0) + batchedBytes(this.socket) + this.connection.queuedBytes;
   }
 
   /** What send() returns: true while what waits in the socket stays below its high-water mark. */
   get belowHighWaterMark(): boolean {
-    return this.socket.writableLength < this.socket.writableHighWaterMark;
+    return this.socket.writableLength + batchedBytes(this.socket) < this.socket.writableHighWaterMark;
   }
 
   /** Ends our side of the TCP connection once every queued frame (the close frame last) is written. */
   endWhenWritten(): void {
     this.flushGathered();
     if (this.connection.sendPending) this.endWhenFlushed = true;
-    else this.socket.end();
+    else this.endSocket();
+  }
+
+  /** Ends our side of the TCP connection after what is written (what was gathered and the write batch included). */
+  private endSocket(): void {
+    this.flushGathered();
+    if (isBatching(this.socket)) flushBatch();
+    this.socket.end();
   }
 
   /** Gives the peer closeTimeout to finish the closing handshake, then drops the transport. */
@@ -262,6 +282,7 @@ export class SocketGlue implements ConnectionHandler {
   /** Drops the transport without a closing handshake (after writing what was published to it, as before). */
   abort(): void {
     this.flushGathered();
+    dropBatch(this.socket);
     if (this.abortTransport !== null) this.abortTransport();
     else this.socket.destroy();
   }
@@ -269,31 +290,44 @@ export class SocketGlue implements ConnectionHandler {
   // ConnectionHandler: what the connection asks of its transport and reports.
 
   write(chunks: Uint8Array[], done?: unknown): void {
-    if (this.gathering) {
+    const socket = this.socket;
+    // Published frames are gathered for the tick's end, except while a chunk is read: then they join the
+    // write batch in call order (nothing was gathered before it: onData wrote that first).
+    if (this.gathering && !isBatching(socket)) {
       if (done === undefined && this.gather(chunks)) return;
       this.flushGathered();
     }
-    const socket = this.socket;
     const cb = done as SendCallback | undefined;
-    if (chunks.length === 1) {
+    const last = chunks.length - 1;
+    if (isBatching(socket)) {
+      // While a chunk is read (the socket is corked): frames built in the batch stay there; any other
+      // chunk goes behind what is batched.
+      for (let i = 0; i <= last; i++) {
+        const chunk = chunks[i];
+        this.bytesWritten += chunk.length;
+        if (writeBatched(socket, chunk, i === last ? cb : undefined)) continue;
+        flushBatch();
+        socket.write(chunk, i === last ? cb : undefined);
+      }
+    } else if (last === 0) {
       socket.write(chunks[0], cb);
       this.bytesWritten += chunks[0].length;
     } else {
       socket.cork();
-      for (let i = 0; i < chunks.length - 1; i++) {
+      for (let i = 0; i < last; i++) {
         socket.write(chunks[i]);
         this.bytesWritten += chunks[i].length;
       }
-      socket.write(chunks[chunks.length - 1], cb);
-      this.bytesWritten += chunks[chunks.length - 1].length;
+      socket.write(chunks[last], cb);
+      this.bytesWritten += chunks[last].length;
       socket.uncork();
     }
-    if (this.endWhenFlushed && !this.connection.sendPending) socket.end();
+    if (this.endWhenFlushed && !this.connection.sendPending) this.endSocket();
     this.holdPongsPastHighWaterMark();
   }
 
+  /** Past the high-water mark 'drain' is due: until then only the latest ping gets a pong. */
   private holdPongsPastHighWaterMark(): void {
-    // Past the high-water mark 'drain' is due: until then only the latest ping gets a pong.
     if (!this.pongsHeld && this.socket.writableNeedDrain) {
       this.pongsHeld = true;
       this.connection.holdPongs();
@@ -347,8 +381,7 @@ export class SocketGlue implements ConnectionHandler {
     this.ws._onClosing();
     // The close frame with the error's code is written; keep draining input so the peer's close can
     // arrive, end our side, and give the peer closeTimeout to finish.
-    this.flushGathered();
-    this.socket.end();
+    this.endSocket();
     this.startCloseTimer();
     // The peer hears error.closeCode; locally the close code stays 1006 (no close frame is read after a
     // failure: RFC 6455 section 7.1.5, and what ws reports). The error carries the reason.
@@ -362,18 +395,22 @@ export class SocketGlue implements ConnectionHandler {
     this.bytesReceived += chunk.length;
     const socket = this.socket;
     // Replies written while this chunk's messages are delivered leave together.
+    // What was published to this socket earlier in the tick goes first.
+    this.flushGathered();
+    const outer = beginBatch(socket);
     socket.cork();
     try {
       this.connection.receive(chunk);
     } finally {
+      endBatch(outer);
       socket.uncork();
     }
+    this.holdPongsPastHighWaterMark();
   }
 
   onEnd(): void {
     this.ws._onClosing();
-    this.flushGathered();
-    this.socket.end();
+    this.endSocket();
   }
 
   onError(error: Error): void {

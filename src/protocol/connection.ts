@@ -48,8 +48,13 @@ export interface ConnectionOptions {
   autoPong?: boolean;
   /** Cryptographically strong random bytes, for masking keys. Default: crypto.getRandomValues. */
   random?: RandomSource;
-  /** Allocates outgoing frames and assembled messages. Default: new Uint8Array. */
+  /** Allocates assembled messages and payloads that span chunks. Default: new Uint8Array. */
   allocate?: Allocate;
+  /**
+   * Allocates outgoing frames, each written (handler.write) before the next is allocated. Default:
+   * `allocate`. A transport may hand out room in a buffer of its own where frames gather for one write.
+   */
+  allocateFrame?: Allocate;
   /** Copies received payloads out of shared memory. Default: Uint8Array.prototype.slice. */
   copyBytes?: CopyBytes;
   /** permessage-deflate, when the handshake negotiated it. */
@@ -260,7 +265,7 @@ export class Connection implements FrameSink {
             this.notifyIfReceiveSettled();
           });
     this.sendQueue = new SendQueue(handler);
-    this.writer = new FrameWriter(maskKeyPoolFor(options.random ?? webRandom), allocate);
+    this.writer = new FrameWriter(maskKeyPoolFor(options.random ?? webRandom), options.allocateFrame ?? allocate);
     this.assembler = new MessageAssembler(allocate, maxPayload);
     this.reader = new FrameReader(
       {
@@ -330,7 +335,12 @@ export class Connection implements FrameSink {
     this.outgoing = fin ? Outgoing.NONE : compressed ? Outgoing.COMPRESSED : Outgoing.PLAIN;
     const finBit = fin ? HeaderBits.FIN : 0;
     if (!compressed) {
-      this.sendQueue.push(() => this.writer.frame(finBit | opcode, data, mask), done, data.length);
+      // Written now unless frames wait for compression ahead of it (no closure for the common case).
+      if (this.sendQueue.busy) {
+        this.sendQueue.push(() => this.writer.frame(finBit | opcode, data, mask), done, data.length);
+      } else {
+        this.handler.write(this.writer.frame(finBit | opcode, data, mask), done);
+      }
       return;
     }
     const rsv1 = first ? HeaderBits.RSV1 : 0;

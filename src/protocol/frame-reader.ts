@@ -1,21 +1,28 @@
 // Reading frames from a byte stream (RFC 6455 section 5): socket chunks in, checked frames out.
 //
 // Copies per received payload, the cost this file exists to keep low:
-//   WASM path (a chunk the codec's scanChunk gives to WASM: 64 B or more): the chunk is copied once into
-//     the staging area, one call decodes, unmasks and validates every frame in it, and each payload is
-//     copied once out of linear memory into its own buffer (copyBytes) before any is delivered: 2 copies,
-//     the first shared by every frame of the chunk. Payloads are copied out before delivery so that a
-//     handler that sends (masking through the same staging area) or closes cannot disturb frames not yet
-//     delivered.
-//   JS path (small chunks): frames are unmasked in the chunk itself and handed out as views of it: 0 copies.
+//   A frame whole in one chunk: unmasked in the chunk itself and handed out as a view of it. The WASM path
+//     (a chunk the codec's scanChunk gives to WASM: 64 B or more) copies the chunk into the staging area,
+//     decodes, unmasks and validates every frame in one call, then copies the unmasked bytes back over
+//     the chunk in one copy (copyPayloadsBack) before any frame is delivered (a handler that sends masks
+//     through the same staging area): 2 copies per chunk, shared by all its frames, none per frame. The
+//     JS path (small chunks) unmasks in place: 0 copies.
+//   Memory a kept message holds: a view keeps its whole chunk alive (a socket read, at most 64 KiB in
+//     Node; each read is a fresh buffer, never reused). So a view is handed out only when the chunk is at
+//     most RETAIN_MAX_BYTES or at most RETAIN_MAX_RATIO times the payload; other payloads get a buffer of
+//     their own (copyBytes, from linear memory or the chunk: 1 copy). A kept message then holds no more
+//     than Buffer.allocUnsafe's 8 KiB pool slab would, or 8 times its size (ws's views hold any chunk).
 //   A frame whose payload spans chunks (the one frame a chunk can end inside) streams into a buffer of
-//     its own as the bytes arrive, unmasked on the way (maskInto: through staging for large pieces) and
-//     validated as it goes (fail-fast UTF-8): 1 copy, 2 through staging.
+//     its own, of the frame's length (allocated once, up to 1 MiB; beyond that it grows as bytes arrive),
+//     unmasked on the way (maskInto: through staging for large pieces) and validated as it goes
+//     (fail-fast UTF-8): 1 copy, 2 through staging. Its header is read in JS, so the chunk it starts in
+//     is not staged for a scan that would find only that header.
 // Only a header split between chunks (at most 13 bytes) is ever kept and joined with the next chunk.
 // Fragments are assembled into messages by the caller (message-assembler.ts), which costs one more copy
 // for a fragmented message only.
 
 import {
+  copyPayloadsBack,
   DecodeOption,
   DecodeResult,
   decodeError,
@@ -75,6 +82,11 @@ export interface FrameSink {
   /** The peer broke the protocol; nothing more will be read. */
   error(error: ProtocolError): void;
 }
+
+/** A payload is handed out as a view of its chunk when the chunk is at most this large (Buffer.poolSize)... */
+const RETAIN_MAX_BYTES = 8 * 1024;
+/** ...or at most this many times the payload's size; otherwise it is copied into a buffer of its own. */
+const RETAIN_MAX_RATIO = 8;
 
 // Streamed payloads at most this large get their whole buffer at once; beyond it, the buffer grows as
 // bytes arrive, so that a peer that declares a huge frame and sends it slowly holds memory only for what
@@ -203,8 +215,18 @@ export class FrameReader {
   /** Scans chunk from pos (the codec picks the backend); queues the frames; returns where it stopped. */
   private scan(chunk: Uint8Array, pos: number): number {
     const out = this.outcome;
+    // A frame that does not end in this chunk (a large message's first bytes) streams from here: staging
+    // the chunk for a scan would copy it only to find that one header.
+    const header = out.header;
+    const headerLength = decodeHeaderJs(chunk, pos, chunk.length, this.decodeOptions, header);
+    if (headerLength > 0 && header.payloadLength > chunk.length - pos - headerLength) {
+      if (sequenceError(header.byte0, this.state) === 0) {
+        this.startStreaming(header.byte0, header.byte1, header.maskKey, header.payloadLength);
+        return pos + headerLength;
+      }
+    }
     scanChunk(chunk, pos, this.decodeOptions, this.state, out);
-    if (!this.queueScanned()) return chunk.length;
+    if (!this.queueScanned(chunk, pos)) return chunk.length;
     this.state = out.state;
     switch (out.status) {
       case ScanStatus.ERROR: {
@@ -232,21 +254,33 @@ export class FrameReader {
   }
 
   /**
-   * Queues the scanned frames, checking the message limits; false when a limit failed the stream. Payloads
-   * in linear memory are copied out now, before a sink callback can send (and so reuse staging).
+   * Queues the scanned frames, checking the message limits; false when a limit failed the stream. A
+   * payload is a view of the chunk unless that would keep too much of the chunk alive (RETAIN_MAX_BYTES,
+   * RETAIN_MAX_RATIO): then it is copied into a buffer of its own. After a WASM scan the unmasked bytes
+   * are copied back over the chunk (one copy for all its frames) before the first view is taken; copies
+   * are taken from linear memory. Either way, before a sink callback can send (and so reuse staging).
    */
-  private queueScanned(): boolean {
-    const { table, source, count, inLinearMemory } = this.outcome;
+  private queueScanned(chunk: Uint8Array, scanStart: number): boolean {
+    const out = this.outcome;
+    const { table, count, source, sourceToInput } = out;
+    let unmaskedInChunk = !out.inLinearMemory;
     const copyBytes = this.options.copyBytes;
+    const chunkBytes = chunk.byteLength;
     for (let i = 0; i < count * FRAME_ENTRY_WORDS; i += FRAME_ENTRY_WORDS) {
-      const start = table[i];
+      const at = table[i];
       const length = table[i + 1];
       const byte0 = table[i + 2];
       if (!this.countFrame(byte0, length)) return false;
       this.queuedByte0.push(byte0);
-      this.queuedPayload.push(
-        inLinearMemory ? copyBytes(source, start, start + length) : source.subarray(start, start + length),
-      );
+      if (chunkBytes <= RETAIN_MAX_BYTES || chunkBytes <= RETAIN_MAX_RATIO * length) {
+        if (!unmaskedInChunk) {
+          copyPayloadsBack(chunk, scanStart, out);
+          unmaskedInChunk = true;
+        }
+        this.queuedPayload.push(chunk.subarray(at + sourceToInput, at + sourceToInput + length));
+      } else {
+        this.queuedPayload.push(copyBytes(source, at, at + length));
+      }
     }
     return true;
   }
