@@ -17,7 +17,7 @@ const SLAB_BYTES = 64 * 1024;
 
 let slab: Buffer = Buffer.allocUnsafeSlow(0);
 /** slab's memory, read once per slab rather than once per frame. */
-let slabMemory: ArrayBuffer = slab.buffer;
+let slabMemory: ArrayBufferLike = slab.buffer;
 let slabOffset = 0;
 /** The batch: slab[start, end) is built and not yet handed to `socket`. */
 let start = 0;
