@@ -20,6 +20,8 @@ export function capacityBudget() {
     warmupMs: number('BENCH_CAPACITY_WARMUP_MS', 500),
     roundMs: number('BENCH_CAPACITY_ROUND_MS', 2_000),
     sweep: process.env.BENCH_CAPACITY_SWEEP !== '0',
+    /** The copies measure (copies.js): copies per byte of large messages in our server. */
+    copies: process.env.BENCH_CAPACITY_COPIES !== '0',
     /** Also parse every reply with FrameScanner (a cross-check; costs the generator time). */
     parse: process.env.BENCH_CAPACITY_PARSE === '1',
   };

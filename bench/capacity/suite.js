@@ -23,6 +23,7 @@ import {
   setupLines,
   unsaturatedCells,
 } from './detail.js';
+import { copiesMarkdown, measureCopies } from './copies.js';
 import { capacityHeadline } from './headline.js';
 import { runCapacity } from './run-capacity.js';
 import { sweepMarkdown } from './sweep.js';
@@ -32,14 +33,21 @@ const BUDGET = capacityBudget();
 const loadAtStart = loadavg();
 
 /** Filled by the run: every session, and what went wrong. */
-export const state = { outcome: null, anomalies: [], loadAtStart, loadAtEnd: null };
+export const state = { outcome: null, anomalies: [], loadAtStart, loadAtEnd: null, copies: null };
 let running = null;
 
 async function load(progress) {
-  running ??= runCapacity(progress, BUDGET).then((outcome) => {
+  running ??= runCapacity(progress, BUDGET).then(async (outcome) => {
     state.outcome = outcome;
     state.loadAtEnd = loadavg();
     state.anomalies.push(...anomaliesOf(outcome));
+    if (BUDGET.copies) {
+      try {
+        state.copies = await measureCopies(progress);
+      } catch (error) {
+        state.anomalies.push(`ANOMALY copies measure failed: ${error.message}`);
+      }
+    }
   });
   await running;
 }
@@ -203,6 +211,7 @@ export const suite = {
     [
       setupLines(state).join('\n'),
       capacityDetailMarkdown(state.outcome?.sessions ?? []),
+      ...(state.copies === null ? [] : [copiesMarkdown(state.copies)]),
       ...(BUDGET.sweep ? [sweepMarkdown(results)] : []),
       capacityTargetsMarkdown(results, state.outcome?.sessions ?? []),
     ].join('\n\n'),

@@ -33,6 +33,10 @@ if (typeof process.send === 'function') {
     diagnostics({ channels }) {
       return { subscribed: channels.filter((name) => hasSubscribers(name)) };
     },
+    // Bytes copied by our code, when bench/capacity/copy-count.js was preloaded (the copies measure).
+    copies() {
+      return { counts: globalThis.__wasmsocketCopyCounts ?? null };
+    },
     // Two full collections with a turn of the event loop between them, so that objects freed by the first
     // one's weak callbacks and finalizers are gone too before the heap is read.
     async gc() {
