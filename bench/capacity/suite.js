@@ -15,6 +15,7 @@ import {
   SWEEP_CASES,
   SWEEP_SERIES,
 } from './cases.js';
+import { copiesMarkdown, measureCopies } from './copies.js';
 import {
   capacityDetailMarkdown,
   GENERATOR_BUSY,
@@ -23,7 +24,6 @@ import {
   setupLines,
   unsaturatedCells,
 } from './detail.js';
-import { copiesMarkdown, measureCopies } from './copies.js';
 import { capacityHeadline } from './headline.js';
 import { runCapacity } from './run-capacity.js';
 import { sweepMarkdown } from './sweep.js';
