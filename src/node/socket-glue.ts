@@ -408,6 +408,23 @@ export class SocketGlue implements ConnectionHandler {
     this.holdPongsPastHighWaterMark();
   }
 
+  /**
+   * Delivers what was received while receiving was paused (WebSocket resume()), as onData delivers a
+   * chunk: the replies written meanwhile leave together.
+   */
+  resumeReceiving(): void {
+    const socket = this.socket;
+    const outer = beginBatch(socket);
+    socket.cork();
+    try {
+      this.connection.resumeReceiving();
+    } finally {
+      endBatch(outer);
+      socket.uncork();
+    }
+    this.holdPongsPastHighWaterMark();
+  }
+
   onEnd(): void {
     this.ws._onClosing();
     this.endSocket();

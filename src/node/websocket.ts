@@ -409,7 +409,7 @@ export class WebSocket extends EventEmitter {
   resume(): void {
     if (this._readyState === WebSocket.CONNECTING || this._readyState === WebSocket.CLOSED) return;
     this._paused = false;
-    this._connection?.resumeReceiving();
+    this._glue?.resumeReceiving();
     if (!this._paused) this._socket?.resume();
   }
 
@@ -451,7 +451,7 @@ export class WebSocket extends EventEmitter {
       const connection = this._connection as Connection;
       connection.pauseReceiving();
       setImmediate(() => {
-        if (!this._paused) connection.resumeReceiving();
+        if (!this._paused) this._glue?.resumeReceiving();
       });
     }
   }

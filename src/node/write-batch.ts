@@ -10,9 +10,14 @@
 // Buffer.allocUnsafe's pool does). One connection batches at a time: the one whose chunk is being read.
 
 import type { Duplex } from 'node:stream';
+import { JOIN_PAYLOAD_MAX_BYTES } from '../protocol/frame-writer.js';
 
-/** Frames up to this size are built in the slab; larger ones get their own buffer as before. */
-export const BATCHED_FRAME_MAX_BYTES = 4 * 1024;
+/**
+ * Frames up to this size are built in the slab: every frame whose payload is copied next to its header
+ * (frame-writer.ts), and the header of a larger one. Beyond Buffer.allocUnsafe's pool (4 KiB) a frame of
+ * its own is an allocation of its own, which the slab saves too.
+ */
+export const BATCHED_FRAME_MAX_BYTES = JOIN_PAYLOAD_MAX_BYTES + 14;
 const SLAB_BYTES = 64 * 1024;
 
 let slab: Buffer = Buffer.allocUnsafeSlow(0);
@@ -29,6 +34,8 @@ let socket: Duplex | null = null;
  * users; a Buffer view costs twice as much to make), known by identity.
  */
 let room: Uint8Array | null = null;
+/** The batch's frame while it holds just one (written as it is: no view of the region to make). */
+let onlyFrame: Uint8Array | null = null;
 
 /**
  * Starts batching for `target` (until the matching endBatch) and returns what it replaces: the batch of
@@ -85,6 +92,7 @@ export function batchRoom(target: Duplex, size: number): Uint8Array | null {
 export function writeBatched(target: Duplex, chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
   if (chunk !== room || socket !== target) return false;
   room = null;
+  onlyFrame = end === start ? chunk : null;
   end += chunk.length;
   if (callback !== undefined) flushBatch(callback);
   return true;
@@ -93,12 +101,16 @@ export function writeBatched(target: Duplex, chunk: Uint8Array, callback?: (erro
 /** Hands what is batched to its socket (with `callback` for the last frame of it). */
 export function flushBatch(callback?: (error?: Error | null) => void): void {
   if (socket === null || end === start) return;
-  const region = slab.subarray(start, end);
+  // A Uint8Array, which the socket turns into a Buffer more cheaply than Buffer's subarray makes one.
+  const region = onlyFrame ?? new Uint8Array(slabMemory, slabOffset + start, end - start);
+  onlyFrame = null;
   start = end;
   socket.write(region, callback);
 }
 
 /** Forgets what is batched for `target` (its socket is being destroyed: nothing more is written). */
 export function dropBatch(target: Duplex): void {
-  if (socket === target) start = end;
+  if (socket !== target) return;
+  start = end;
+  onlyFrame = null;
 }

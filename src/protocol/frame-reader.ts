@@ -11,7 +11,7 @@
 //     Node; each read is a fresh buffer, never reused). So a view is handed out only when the chunk is at
 //     most RETAIN_MAX_BYTES or at most RETAIN_MAX_RATIO times the payload; other payloads get a buffer of
 //     their own (copyBytes, from linear memory or the chunk: 1 copy). A kept message then holds no more
-//     than Buffer.allocUnsafe's 8 KiB pool slab would, or 8 times its size (ws's views hold any chunk).
+//     than Buffer.allocUnsafe's 8 KiB pool slab would, or 16 times its size (ws's views hold any chunk).
 //   A frame whose payload spans chunks (the one frame a chunk can end inside) streams into a buffer of
 //     its own, of the frame's length (allocated once, up to 1 MiB; beyond that it grows as bytes arrive),
 //     unmasked on the way (maskInto: through staging for large pieces) and validated as it goes
@@ -85,8 +85,12 @@ export interface FrameSink {
 
 /** A payload is handed out as a view of its chunk when the chunk is at most this large (Buffer.poolSize)... */
 const RETAIN_MAX_BYTES = 8 * 1024;
-/** ...or at most this many times the payload's size; otherwise it is copied into a buffer of its own. */
-const RETAIN_MAX_RATIO = 8;
+/**
+ * ...or at most this many times the payload's size; otherwise it is copied into a buffer of its own. 16:
+ * a 4 KiB message (the smallest that Node's Buffer pool does not serve, so that its copy costs an
+ * allocation of its own) stays a view of a full 64 KiB read.
+ */
+const RETAIN_MAX_RATIO = 16;
 
 // Streamed payloads at most this large get their whole buffer at once; beyond it, the buffer grows as
 // bytes arrive, so that a peer that declares a huge frame and sends it slowly holds memory only for what
