@@ -6,6 +6,7 @@
 // forms (a callback in place of options) and the CONNECTING check; this is the rest of their work, and
 // how close()'s reason is read.
 
+import { Buffer, Blob as NodeBlob } from 'node:buffer';
 import type { SendOptions as FrameOptions } from '../protocol/connection.js';
 import * as DEFAULTS from '../protocol/defaults.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -28,6 +29,8 @@ const READY_STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 /** RFC 6455 section 5.5: a control frame carries at most 125 bytes. */
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY_BUFFER = Buffer.alloc(0);
+/** globalThis.Blob (the same class), held here: globalThis's is a lazy getter, which cost a call per send. */
+const BlobClass = NodeBlob as unknown as typeof Blob;
 
 /** The options of every Connection.send: filled before each call, which reads them at once (no allocation). */
 const frameOptions: Required<FrameOptions> = { binary: false, fin: true, mask: false, compress: true };
@@ -87,7 +90,7 @@ export class Outgoing {
   send(data: unknown, options: SendOptions | undefined, cb: SendCallback | undefined): boolean {
     // Published frames gathered in this tick go first (in order), and this send sees the socket as before.
     this.glue?.flushGathered();
-    if (data instanceof Blob) {
+    if (data instanceof BlobClass) {
       if (this.maxBackpressure > 0 && this.waitingBytes() + data.size > this.maxBackpressure) {
         this.refuse(cb, this.maxBackpressure);
         return false;
@@ -141,7 +144,7 @@ export class Outgoing {
   /** ws.ping's and ws.pong's work, their arguments sorted out. */
   sendControl(kind: 'ping' | 'pong', data: unknown, mask: boolean | undefined, cb: SendCallback | undefined): void {
     this.glue?.flushGathered();
-    if (data instanceof Blob) {
+    if (data instanceof BlobClass) {
       if (data.size > MAX_CONTROL_PAYLOAD) throw new RangeError('The data size must not be greater than 125 bytes');
       this.afterBlobRead(data, cb, (bytes) => this.sendControl(kind, bytes, mask, cb));
       return;

@@ -1,6 +1,8 @@
 // What the sans-IO core needs from Node: random bytes, SHA-1, and Buffers for frames and messages
-// (ws users receive Buffers).
+// (ws users receive Buffers). The hot-path modules import Buffer from node:buffer: the global one is a
+// getter on globalThis, a function call at every use.
 
+import { Buffer } from 'node:buffer';
 import { createHash, randomFillSync } from 'node:crypto';
 import type { CopyBytes } from '../protocol/frame-reader.js';
 import type { Allocate } from '../protocol/frame-writer.js';

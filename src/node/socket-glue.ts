@@ -15,11 +15,13 @@
 // What changes the WebSocket's state (a message, the peer's close frame, a protocol error, the socket's
 // end, error and close) is reported to the WebSocket, which alone keeps its readyState.
 
+import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { ProtocolError } from '../codec/errors.js';
 import { Connection, type ConnectionHandler, DEFAULT_MAX_PAYLOAD } from '../protocol/connection.js';
 import * as DEFAULTS from '../protocol/defaults.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
+import { FRAME_IN_ROOM, type FrameRoom } from '../protocol/frame-writer.js';
 import type { RandomSource } from '../protocol/random.js';
 import { publishError, publishPing, publishPong } from './diagnostics.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
@@ -29,13 +31,14 @@ import { endTick, GatheredFrames } from './publish-batch.js';
 import type { SendCallback, WebSocket } from './websocket.js';
 import {
   batchedBytes,
-  batchRoom,
+  batchSlab,
   beginBatch,
   dropBatch,
   endBatch,
   flushBatch,
   isBatching,
-  writeBatched,
+  reserveRoom,
+  takeReserved,
 } from './write-batch.js';
 
 /** ws's default: how long to wait for the peer's close frame (and TCP close) after ours. */
@@ -92,7 +95,7 @@ export interface GlueSetup {
   closeTransport: (() => void) | null;
 }
 
-export class SocketGlue implements ConnectionHandler {
+export class SocketGlue implements ConnectionHandler, FrameRoom {
   readonly socket: Duplex;
   readonly connection: Connection;
   private readonly ws: WebSocket;
@@ -137,7 +140,7 @@ export class SocketGlue implements ConnectionHandler {
         random: settings.generateMask == null ? nodeRandom : randomFromGenerateMask(settings.generateMask),
         allocate: allocateBuffer,
         // Frames built while this socket's chunk is read go into the write batch where they fit.
-        allocateFrame: (size) => batchRoom(socket, size) ?? Buffer.allocUnsafe(size),
+        frameRoom: this,
         copyBytes: copyToBuffer,
         deflate: setup.deflate,
         streamMessages: settings.streamMessages === true,
@@ -287,6 +290,16 @@ export class SocketGlue implements ConnectionHandler {
     else this.socket.destroy();
   }
 
+  // FrameRoom: room in the write batch for the connection's frames (write-batch.ts).
+
+  reserve(size: number): number {
+    return reserveRoom(this.socket, size);
+  }
+
+  get bytes(): Uint8Array {
+    return batchSlab();
+  }
+
   // ConnectionHandler: what the connection asks of its transport and reports.
 
   write(chunks: Uint8Array[], done?: unknown): void {
@@ -299,15 +312,15 @@ export class SocketGlue implements ConnectionHandler {
     }
     const cb = done as SendCallback | undefined;
     const last = chunks.length - 1;
-    if (isBatching(socket)) {
-      // While a chunk is read (the socket is corked): frames built in the batch stay there; any other
-      // chunk goes behind what is batched.
+    if (chunks === FRAME_IN_ROOM) {
+      // Built in the write batch (reserve above), where it stays until the chunk is read.
+      this.bytesWritten += takeReserved(socket, cb);
+    } else if (isBatching(socket)) {
+      // A frame of its own while a chunk is read (the socket is corked): it goes behind the batch.
+      flushBatch();
       for (let i = 0; i <= last; i++) {
-        const chunk = chunks[i];
-        this.bytesWritten += chunk.length;
-        if (writeBatched(socket, chunk, i === last ? cb : undefined)) continue;
-        flushBatch();
-        socket.write(chunk, i === last ? cb : undefined);
+        socket.write(chunks[i], i === last ? cb : undefined);
+        this.bytesWritten += chunks[i].length;
       }
     } else if (last === 0) {
       socket.write(chunks[0], cb);

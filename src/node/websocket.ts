@@ -6,6 +6,7 @@
 // its timers in socket-glue.ts, and the way out for what is sent in outgoing.ts, which send-order.ts keeps
 // in order while a message is streamed or a Blob read.
 
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { ClientRequestArgs, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';

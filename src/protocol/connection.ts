@@ -26,7 +26,7 @@ import {
   messageTooBig,
 } from './errors.js';
 import { type CopyBytes, copyBytesSlice, FrameReader, type FrameSink } from './frame-reader.js';
-import { type Allocate, allocateUint8Array, FrameWriter } from './frame-writer.js';
+import { type Allocate, allocateUint8Array, type FrameRoom, FrameWriter } from './frame-writer.js';
 import { MessageAssembler } from './message-assembler.js';
 import { NowOrLater } from './now-or-later.js';
 import type { PreparedMessage } from './prepared-message.js';
@@ -48,13 +48,13 @@ export interface ConnectionOptions {
   autoPong?: boolean;
   /** Cryptographically strong random bytes, for masking keys. Default: crypto.getRandomValues. */
   random?: RandomSource;
-  /** Allocates assembled messages and payloads that span chunks. Default: new Uint8Array. */
+  /** Allocates outgoing frames (those not built in frameRoom) and assembled messages. Default: new Uint8Array. */
   allocate?: Allocate;
   /**
-   * Allocates outgoing frames, each written (handler.write) before the next is allocated. Default:
-   * `allocate`. A transport may hand out room in a buffer of its own where frames gather for one write.
+   * Room in a buffer the transport writes out itself, where small frames are built in place: such a
+   * frame reaches handler.write as FRAME_IN_ROOM (frame-writer.ts), at once, before the next is built.
    */
-  allocateFrame?: Allocate;
+  frameRoom?: FrameRoom;
   /** Copies received payloads out of shared memory. Default: Uint8Array.prototype.slice. */
   copyBytes?: CopyBytes;
   /** permessage-deflate, when the handshake negotiated it. */
@@ -265,7 +265,7 @@ export class Connection implements FrameSink {
             this.notifyIfReceiveSettled();
           });
     this.sendQueue = new SendQueue(handler);
-    this.writer = new FrameWriter(maskKeyPoolFor(options.random ?? webRandom), options.allocateFrame ?? allocate);
+    this.writer = new FrameWriter(maskKeyPoolFor(options.random ?? webRandom), allocate, options.frameRoom ?? null);
     this.assembler = new MessageAssembler(allocate, maxPayload);
     this.reader = new FrameReader(
       {

@@ -19,7 +19,7 @@ export {
 } from './deflate-codec.js';
 export { InvalidStateError, ProtocolError } from './errors.js';
 export type { CopyBytes } from './frame-reader.js';
-export type { Allocate } from './frame-writer.js';
+export { type Allocate, FRAME_IN_ROOM, type FrameRoom } from './frame-writer.js';
 export {
   type UpgradeExpectation,
   type UpgradeRequestOptions,
