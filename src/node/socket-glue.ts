@@ -1,9 +1,10 @@
 // The socket glue of a Node WebSocket: the one object per connection that stands between its transport
 // (a net or tls socket, or an HTTP/2 stream) and the sans-IO Connection, whose handler it is.
 //
-// - Reading: each 'data' chunk goes into the connection with the socket corked, so that every reply a
-//   handler writes while the chunk's messages are delivered leaves in one writev; the small frames among
-//   them are built side by side in one buffer (write-batch.ts), so that they are one write and one iovec.
+// - Reading: each 'data' chunk goes into the connection inside a write batch (write-batch.ts): the small
+//   frames a handler writes while the chunk's messages are delivered are built side by side in one
+//   buffer and leave as one write; anything else written meanwhile corks the socket, so that all of it
+//   leaves in one writev.
 // - Writing: the connection's frames go to the socket. Past the socket's high-water mark automatic pongs
 //   are held until 'drain' (Connection.holdPongs). Reading never stops for what waits to be written: the
 //   application's sends have send()'s result, 'drain' and maxBackpressure, and what the library writes
@@ -36,6 +37,7 @@ import {
   dropBatch,
   endBatch,
   flushBatch,
+  holdWrites,
   isBatching,
   reserveRoom,
   takeReserved,
@@ -316,7 +318,8 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
       // Built in the write batch (reserve above), where it stays until the chunk is read.
       this.bytesWritten += takeReserved(socket, cb);
     } else if (isBatching(socket)) {
-      // A frame of its own while a chunk is read (the socket is corked): it goes behind the batch.
+      // A frame of its own while a chunk is read: it goes behind the batch, and with it.
+      holdWrites();
       flushBatch();
       for (let i = 0; i <= last; i++) {
         socket.write(chunks[i], i === last ? cb : undefined);
@@ -411,12 +414,10 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
     // What was published to this socket earlier in the tick goes first.
     this.flushGathered();
     const outer = beginBatch(socket);
-    socket.cork();
     try {
       this.connection.receive(chunk);
     } finally {
       endBatch(outer);
-      socket.uncork();
     }
     this.holdPongsPastHighWaterMark();
   }
@@ -428,12 +429,10 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
   resumeReceiving(): void {
     const socket = this.socket;
     const outer = beginBatch(socket);
-    socket.cork();
     try {
       this.connection.resumeReceiving();
     } finally {
       endBatch(outer);
-      socket.uncork();
     }
     this.holdPongsPastHighWaterMark();
   }

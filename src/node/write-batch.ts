@@ -30,6 +30,13 @@ let end = 0;
 let reserved = 0;
 /** The socket of the connection batching now, null when none is. */
 let socket: Duplex | null = null;
+/**
+ * Whether that socket was corked during the batch (holdWrites): only when something is written before
+ * the batch ends, so that a batch alone is one plain write, and anything else still leaves with it in one
+ * writev. The flags of batches further up the stack (rare: a chunk read inside a handler) wait here.
+ */
+let corked = false;
+const outerCorked: boolean[] = [];
 
 /**
  * Starts batching for `target` (until the matching endBatch) and returns what it replaces: the batch of
@@ -38,16 +45,30 @@ let socket: Duplex | null = null;
 export function beginBatch(target: Duplex): Duplex | null {
   const outer = socket;
   flushBatch();
+  if (outer !== null) outerCorked.push(corked);
   socket = target;
+  corked = false;
   reserved = 0;
   return outer;
 }
 
-/** Hands the batch to its socket and goes back to `outer` (what beginBatch returned). */
+/** Hands the batch to its socket (with what was held, in one writev) and goes back to `outer` (what beginBatch returned). */
 export function endBatch(outer: Duplex | null): void {
   flushBatch();
+  if (corked) (socket as Duplex).uncork();
   socket = outer;
+  corked = outer !== null && outerCorked.pop() === true;
   reserved = 0;
+}
+
+/**
+ * Corks the batching socket until the batch ends, if it is not yet: called before anything is written
+ * to it while the batch is open, so that it leaves with the batch.
+ */
+export function holdWrites(): void {
+  if (socket === null || corked) return;
+  socket.cork();
+  corked = true;
 }
 
 /** True while `target`'s frames are batched. */
@@ -67,6 +88,7 @@ export function batchedBytes(target: Duplex): number {
 export function reserveRoom(target: Duplex, size: number): number {
   if (socket !== target || size > BATCHED_FRAME_MAX_BYTES) return -1;
   if (end + size > slab.length) {
+    holdWrites();
     flushBatch();
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
     start = 0;
@@ -92,7 +114,10 @@ export function takeReserved(target: Duplex, callback?: (error?: Error | null) =
   const size = reserved;
   reserved = 0;
   end += size;
-  if (callback !== undefined) flushBatch(callback);
+  if (callback !== undefined) {
+    holdWrites();
+    flushBatch(callback);
+  }
   return size;
 }
 
