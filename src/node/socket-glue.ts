@@ -184,9 +184,17 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
     return this.socket.writableLength + (this.gathered?.bytes ?? 0) + batchedBytes(this.socket) + this.connection.queuedBytes;
   }
 
-  /** What send() returns: true while what waits in the socket stays below its high-water mark. */
+  /**
+   * What send() returns: true while what waits in the socket (and in the write batch) stays below its
+   * high-water mark. False promises a 'drain': past the mark the batch goes through the socket's buffer
+   * (corked), so that the socket finds itself past its mark too and emits 'drain' once it is written,
+   * even when the write then completes at once.
+   */
   get belowHighWaterMark(): boolean {
-    return this.socket.writableLength + batchedBytes(this.socket) < this.socket.writableHighWaterMark;
+    const socket = this.socket;
+    if (socket.writableLength + batchedBytes(socket) < socket.writableHighWaterMark) return true;
+    if (isBatching(socket)) holdWrites();
+    return false;
   }
 
   /** Ends our side of the TCP connection once every queued frame (the close frame last) is written. */

@@ -126,6 +126,33 @@ describe.each(TRANSPORTS)('ours to ours over %s', (transport) => {
     );
   }
 
+  // The echo of `wasmsocket serve`: pause while send() says the socket is past its high-water mark,
+  // resume on 'drain'. Replies built together while one chunk is read (the write batch) count toward the
+  // mark, and a false from send() must still be followed by 'drain' when they are then written at once.
+  for (const size of [4 * 1024, 16 * 1024]) {
+    it(
+      `an echo that pauses when send() returns false and resumes on 'drain' gets 256 × ${size / 1024} KiB through`,
+      async () => {
+        const { client, server } = await connectPair(transport, { echo: false });
+        let pauses = 0;
+        server.on('message', (data: Buffer, isBinary: boolean) => {
+          if (!server.send(data, { binary: isBinary }) && !server.isPaused) {
+            pauses++;
+            server.pause();
+            server.once('drain', () => server.resume());
+          }
+        });
+        const sent = messages(256, size, `paused echo ${size}`);
+        const echoes = receive(client, sent.length, `256 echoes of ${size / 1024} KiB`);
+        for (const message of sent) client.send(message);
+        expect(await echoes.done).toEqual(sent.map(digest));
+        // The pausing path was taken (else this test would not test it).
+        expect(pauses).toBeGreaterThan(0);
+      },
+      TEST_TIMEOUT_MS,
+    );
+  }
+
   it(
     'both directions at once: each side sends 3 × 4 MiB without waiting, each receives all 3',
     async () => {
