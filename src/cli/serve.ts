@@ -15,6 +15,9 @@ import { hostForUrl, parseInteger, parseMilliseconds, parsePort } from './flag-v
 import { log } from './log.js';
 
 const SHUTDOWN_REASON = 'server shutting down';
+/** send()'s options for an echo, made once: send reads them and keeps nothing (no object per message). */
+const AS_BINARY = Object.freeze({ binary: true });
+const AS_TEXT = Object.freeze({ binary: false });
 
 export const serveCommand = defineCommand({
   name: 'serve',
@@ -104,7 +107,7 @@ function serve(options: ServeOptions): Promise<number> {
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         // Flow control: while echoes wait to be written, stop reading the sender (the library never stops
         // reading for what the application sends; that is the application's call, made here).
-        if (!ws.send(data, { binary: isBinary }) && !ws.isPaused) {
+        if (!ws.send(data, isBinary ? AS_BINARY : AS_TEXT) && !ws.isPaused) {
           ws.pause();
           ws.once('drain', () => ws.resume());
         }
