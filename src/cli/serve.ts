@@ -18,6 +18,8 @@ const SHUTDOWN_REASON = 'server shutting down';
 /** send()'s options for an echo, made once: send reads them and keeps nothing (no object per message). */
 const AS_BINARY = Object.freeze({ binary: true });
 const AS_TEXT = Object.freeze({ binary: false });
+/** Echoes waiting to be written beyond which the sender is no longer read, until they drain. */
+const PAUSE_AT_BYTES = 64 * 1024;
 
 export const serveCommand = defineCommand({
   name: 'serve',
@@ -106,8 +108,11 @@ function serve(options: ServeOptions): Promise<number> {
       if (!options.quiet) log(`${peer} connected on ${request.url ?? '/'} (${openCount(server)} open${compression})`);
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         // Flow control: while echoes wait to be written, stop reading the sender (the library never stops
-        // reading for what the application sends; that is the application's call, made here).
-        if (!ws.send(data, isBinary ? AS_BINARY : AS_TEXT) && !ws.isPaused) {
+        // reading for what the application sends; that is the application's call, made here). send() is
+        // false past the socket's high-water mark (16 KiB), and 'drain' is then sure to follow; pausing
+        // only from PAUSE_AT_BYTES lets the echoes of one socket read (up to 64 KiB) leave in one write
+        // rather than one per 16 KiB, each with a pause and a resume.
+        if (!ws.send(data, isBinary ? AS_BINARY : AS_TEXT) && ws.bufferedAmount >= PAUSE_AT_BYTES && !ws.isPaused) {
           ws.pause();
           ws.once('drain', () => ws.resume());
         }
