@@ -60,7 +60,9 @@ async function workload(messages) {
   const frame = clientFrame(OPCODE_TEXT, Buffer.alloc(SIZE, 'x'));
   const batch = Buffer.concat(Array.from({ length: IN_FLIGHT }, () => frame));
   for (let sent = 0; sent < messages; sent += IN_FLIGHT) {
-    transport.push(batch);
+    // A fresh buffer for each read, as a socket's are: the reader unmasks frames in the buffer it is given
+    // and hands out views of it (as ws's does), so one buffer pushed twice would be unmasked twice.
+    transport.push(Buffer.from(batch));
     // Writes finish on the next tick: let them, as a socket's would between reads.
     await new Promise((resolve) => setImmediate(resolve));
   }
