@@ -181,7 +181,9 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
    * nothing yet.
    */
   get aheadBytes(): number {
-    return this.socket.writableLength + (this.gathered?.bytes ?? 0) + batchedBytes(this.socket) + this.connection.queuedBytes;
+    return (
+      this.socket.writableLength + (this.gathered?.bytes ?? 0) + batchedBytes(this.socket) + this.connection.queuedBytes
+    );
   }
 
   /**
@@ -418,8 +420,8 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
   onData(chunk: Buffer): void {
     this.bytesReceived += chunk.length;
     const socket = this.socket;
-    // Replies written while this chunk's messages are delivered leave together.
-    // What was published to this socket earlier in the tick goes first.
+    // What was published to this socket earlier in the tick goes first; the replies written while this
+    // chunk's messages are delivered then leave together.
     this.flushGathered();
     const outer = beginBatch(socket);
     try {
@@ -436,6 +438,8 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
    */
   resumeReceiving(): void {
     const socket = this.socket;
+    // What was published to this socket before the resume goes first.
+    this.flushGathered();
     const outer = beginBatch(socket);
     try {
       this.connection.resumeReceiving();
