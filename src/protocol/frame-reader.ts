@@ -92,6 +92,9 @@ const RETAIN_MAX_BYTES = 8 * 1024;
  */
 const RETAIN_MAX_RATIO = 16;
 
+/** From this many bytes left in a chunk, the scan first looks whether its first frame ends in it (scan). */
+const PEEK_MIN_BYTES = 1024;
+
 // Streamed payloads at most this large get their whole buffer at once; beyond it, the buffer grows as
 // bytes arrive, so that a peer that declares a huge frame and sends it slowly holds memory only for what
 // it has sent.
@@ -220,9 +223,11 @@ export class FrameReader {
   private scan(chunk: Uint8Array, pos: number): number {
     const out = this.outcome;
     // A frame that does not end in this chunk (a large message's first bytes) streams from here: staging
-    // the chunk for a scan would copy it only to find that one header.
+    // the chunk for a scan would copy it only to find that one header. Worth a look only where that copy
+    // would be (a small chunk's scan costs less than the look).
     const header = out.header;
-    const headerLength = decodeHeaderJs(chunk, pos, chunk.length, this.decodeOptions, header);
+    const headerLength =
+      chunk.length - pos >= PEEK_MIN_BYTES ? decodeHeaderJs(chunk, pos, chunk.length, this.decodeOptions, header) : 0;
     if (headerLength > 0 && header.payloadLength > chunk.length - pos - headerLength) {
       if (sequenceError(header.byte0, this.state) === 0) {
         this.startStreaming(header.byte0, header.byte1, header.maskKey, header.payloadLength);
