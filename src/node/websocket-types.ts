@@ -3,9 +3,11 @@
 
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import type { Http2UpgradeResponse } from './http2-client.js';
 import type { RawData } from './message-data.js';
 import type { PreparedMessage } from './prepared.js';
+import type { WebSocketServer } from './websocket-server.js';
 
 /**
  * What send() takes, as ws does: text, bytes in any binary form (Buffer, ArrayBuffer, SharedArrayBuffer,
@@ -61,4 +63,25 @@ export interface SendOptions {
   compress?: boolean | undefined;
   fin?: boolean | undefined;
   mask?: boolean | undefined;
+}
+
+/** What an opening handshake agreed on, handed to WebSocket._adopt with the socket or stream. */
+export interface Agreement {
+  /** The subprotocol chosen; none when absent or ''. */
+  protocol?: string | undefined;
+  /** The Sec-WebSocket-Extensions value agreed on (none when absent or ''), and the deflate settings it made. */
+  extensions?: string | undefined;
+  deflate?: DeflateSettings | undefined;
+  /**
+   * How to drop the transport abruptly when destroy() is not the right way: an HTTP/2 stream is reset
+   * with CANCEL (RFC 8441 section 6), where destroy() would send NO_ERROR. Absent: destroy the socket.
+   */
+  abortTransport?: (() => void) | undefined;
+  /**
+   * How the server closes the transport first once the closing handshake is done, when ending our side
+   * is not enough: an HTTP/2 stream is closed with RST_STREAM(NO_ERROR) after our END_STREAM. Absent: end only.
+   */
+  closeTransport?: (() => void) | undefined;
+  /** The server that accepted the connection (for topics and its client list); absent for a client. */
+  server?: WebSocketServer | undefined;
 }

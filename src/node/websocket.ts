@@ -51,34 +51,27 @@ import { type ConnectionSettings, SocketGlue } from './socket-glue.js';
 import type * as server from './websocket-server.js';
 import type { WebSocketServer } from './websocket-server.js';
 import type * as api from './websocket-types.js';
-import type { PublishData, SendCallback, SendData, SendOptions, WebSocketEvents } from './websocket-types.js';
+import type {
+  Agreement,
+  PublishData,
+  SendCallback,
+  SendData,
+  SendOptions,
+  WebSocketEvents,
+} from './websocket-types.js';
 
-export type { PublishData, SendCallback, SendData, SendOptions, WebSocketEvents } from './websocket-types.js';
+export type {
+  Agreement,
+  PublishData,
+  SendCallback,
+  SendData,
+  SendOptions,
+  WebSocketEvents,
+} from './websocket-types.js';
 
 const EMPTY_BUFFER = Buffer.alloc(0);
 
 type State = 0 | 1 | 2 | 3;
-
-/** What an opening handshake agreed on, handed to WebSocket._adopt with the socket or stream. */
-export interface Agreement {
-  /** The subprotocol chosen; none when absent or ''. */
-  protocol?: string | undefined;
-  /** The Sec-WebSocket-Extensions value agreed on (none when absent or ''), and the deflate settings it made. */
-  extensions?: string | undefined;
-  deflate?: DeflateSettings | undefined;
-  /**
-   * How to drop the transport abruptly when destroy() is not the right way: an HTTP/2 stream is reset
-   * with CANCEL (RFC 8441 section 6), where destroy() would send NO_ERROR. Absent: destroy the socket.
-   */
-  abortTransport?: (() => void) | undefined;
-  /**
-   * How the server closes the transport first once the closing handshake is done, when ending our side
-   * is not enough: an HTTP/2 stream is closed with RST_STREAM(NO_ERROR) after our END_STREAM. Absent: end only.
-   */
-  closeTransport?: (() => void) | undefined;
-  /** The server that accepted the connection (for topics and its client list); absent for a client. */
-  server?: WebSocketServer | undefined;
-}
 
 // The interface of the same name below declares signatures of inherited EventEmitter methods only.
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: it adds no member without an implementation

@@ -13,6 +13,8 @@ import {
   validateUtf8,
 } from '../codec/internal.js';
 import { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes.js';
+import { ConnectionState, LEGAL_MOVES, READY_STATE, type ReadyState } from './connection-state.js';
+import type { ConnectionHandler, ConnectionOptions, SendOptions } from './connection-types.js';
 import { DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { type DeflateSettings, InflateLimitError } from './deflate-codec.js';
 import {
@@ -25,131 +27,20 @@ import {
   invalidUtf8,
   messageTooBig,
 } from './errors.js';
-import { type CopyBytes, copyBytesSlice, FrameReader, type FrameSink } from './frame-reader.js';
-import { type Allocate, allocateUint8Array, type FrameRoom, FrameWriter } from './frame-writer.js';
+import { copyBytesSlice, FrameReader, type FrameSink } from './frame-reader.js';
+import { allocateUint8Array, FrameWriter } from './frame-writer.js';
 import { MessageAssembler } from './message-assembler.js';
 import { NowOrLater } from './now-or-later.js';
 import type { PreparedMessage } from './prepared-message.js';
-import { maskKeyPoolFor, type RandomSource, webRandom } from './random.js';
+import { maskKeyPoolFor, webRandom } from './random.js';
 import { SendQueue } from './send-queue.js';
 
+export { ConnectionState, ReadyState } from './connection-state.js';
+
+export type { ConnectionHandler, ConnectionOptions, SendOptions } from './connection-types.js';
 export { DEFAULT_MAX_PAYLOAD };
 
-export interface ConnectionOptions {
-  /** 'server' for the side that accepted the handshake, 'client' for the side that opened it. */
-  role: 'server' | 'client';
-  /** The most bytes a received message may carry (1009 beyond it); 0 for no limit. Default 100 MiB. */
-  maxPayload?: number;
-  /** The most frames one received message may have (1008 beyond it); 0 (the default) for no limit. */
-  maxFragments?: number;
-  /** Check that received text is UTF-8 (1007 otherwise). Default true. */
-  validateUtf8?: boolean;
-  /** Answer pings with pongs. Default true. */
-  autoPong?: boolean;
-  /** Cryptographically strong random bytes, for masking keys. Default: crypto.getRandomValues. */
-  random?: RandomSource;
-  /** Allocates outgoing frames (those not built in frameRoom) and assembled messages. Default: new Uint8Array. */
-  allocate?: Allocate;
-  /**
-   * Room in a buffer the transport writes out itself, where small frames are built in place: such a
-   * frame reaches handler.write as FRAME_IN_ROOM (frame-writer.ts), at once, before the next is built.
-   */
-  frameRoom?: FrameRoom;
-  /** Copies received payloads out of shared memory. Default: Uint8Array.prototype.slice. */
-  copyBytes?: CopyBytes;
-  /** permessage-deflate, when the handshake negotiated it. */
-  deflate?: DeflateSettings;
-  /**
-   * Deliver every data message in parts as its bytes arrive (handler.messagePart) instead of whole
-   * (handler.message), so a message larger than memory can be consumed as a stream. maxPayload then
-   * limits each streamed message.
-   */
-  streamMessages?: boolean;
-}
-
-/** What a connection tells its transport. Calls are synchronous, in wire order. */
-export interface ConnectionHandler {
-  /**
-   * Bytes to send, in order (one frame may be two chunks). `done` is what the caller of send, ping, pong
-   * or close passed along (a callback, say), handed back with the bytes it asked for.
-   */
-  write(chunks: Uint8Array[], done?: unknown): void;
-  /**
-   * A frame queued behind compression will never be written (the connection failed or was terminated
-   * first): `done` is what its caller passed along, so the transport can report the failure.
-   */
-  discarded?(done: unknown): void;
-  /** A complete message. `data` belongs to the handler. */
-  message(data: Uint8Array, isBinary: boolean): void;
-  /**
-   * With streamMessages: the next part of a message, in order; `first` on its first part, `last` on its
-   * final one (which may be empty). `data` belongs to the handler.
-   */
-  messagePart?(data: Uint8Array, isBinary: boolean, first: boolean, last: boolean): void;
-  ping(data: Uint8Array): void;
-  pong(data: Uint8Array): void;
-  /**
-   * The peer's close frame arrived: its code (1005 when it had none) and reason. If we had not sent a
-   * close frame, the echo has been written. Nothing more will be read. A server should now close the TCP
-   * connection; a client should wait a while for the server to close it (section 7.1.1).
-   */
-  closed(code: number, reason: string): void;
-  /**
-   * The peer broke the protocol. A close frame with error.closeCode has been written (unless one was
-   * sent before); nothing more will be read; the transport should close the TCP connection.
-   */
-  failed(error: ProtocolError): void;
-}
-
-export const ReadyState = { OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
-
-/**
- * A connection's life after the opening handshake (RFC 6455 sections 5.5.1 and 7), one value at a time.
- * The legal moves (LEGAL_MOVES below), and what makes each:
- *
- *   OPEN ──────────── close(): our close frame is queued ──────────────────────────> CLOSE_SENT
- *   OPEN ──────────── stopSending(): nothing more will be written ─────────────────> SENDING_STOPPED
- *   OPEN ──────────── the peer's close frame (echoed) ─┐
- *   CLOSE_SENT ────── the peer's close frame ──────────┼───────────────────────────> CLOSED
- *   SENDING_STOPPED ─ the peer's close frame ──────────┘
- *   every state ───── a protocol error, a failed compression, terminate() ─────────> ENDED
- *
- * readyState follows from it: OPEN and SENDING_STOPPED are OPEN, CLOSE_SENT is CLOSING, CLOSED and ENDED are
- * CLOSED. Only OPEN may send data, pings or pongs (canSend).
- */
-export const ConnectionState = {
-  /** Messages go both ways. */
-  OPEN: 0,
-  /** Our close frame is sent (or queued behind compression); what arrives until the peer's is delivered. */
-  CLOSE_SENT: 1,
-  /** Nothing more is written, not even a close frame; what arrives is still delivered (stopSending). */
-  SENDING_STOPPED: 2,
-  /** The peer's close frame arrived, after ours or answered by ours (or with sending stopped). */
-  CLOSED: 3,
-  /** Failed or terminated: nothing more is read, written or reported. */
-  ENDED: 4,
-} as const;
-export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
-
 const { OPEN, CLOSE_SENT, SENDING_STOPPED, CLOSED, ENDED } = ConnectionState;
-
-/** For each state, the states it may move to (a bit per state). ENDED to ENDED: terminate() again. */
-const LEGAL_MOVES: Readonly<Record<ConnectionState, number>> = {
-  [OPEN]: (1 << CLOSE_SENT) | (1 << SENDING_STOPPED) | (1 << CLOSED) | (1 << ENDED),
-  [CLOSE_SENT]: (1 << CLOSED) | (1 << ENDED),
-  [SENDING_STOPPED]: (1 << CLOSED) | (1 << ENDED),
-  [CLOSED]: 1 << ENDED,
-  [ENDED]: 1 << ENDED,
-};
-
-const READY_STATE: Readonly<Record<ConnectionState, ReadyState>> = {
-  [OPEN]: ReadyState.OPEN,
-  [CLOSE_SENT]: ReadyState.CLOSING,
-  [SENDING_STOPPED]: ReadyState.OPEN,
-  [CLOSED]: ReadyState.CLOSED,
-  [ENDED]: ReadyState.CLOSED,
-};
 
 /** Where the data message being sent is (permessage-deflate decides per message, on its first frame). */
 const Outgoing = {
@@ -161,24 +52,6 @@ const Outgoing = {
   COMPRESSED: 2,
 } as const;
 type Outgoing = (typeof Outgoing)[keyof typeof Outgoing];
-
-/**
- * How Connection.send frames one message or one fragment of it. send reads it before returning and keeps
- * nothing of it, so a transport may reuse one object for every call (no allocation per message).
- */
-export interface SendOptions {
-  /** Binary (opcode 0x2) rather than text (0x1). Read on a message's first fragment only. */
-  binary: boolean;
-  /** The message's last fragment (default true); false starts or continues a fragmented message (5.4). */
-  fin?: boolean | undefined;
-  /** Mask the frame (default: as the role requires, a client masks, section 5.3). */
-  mask?: boolean | undefined;
-  /**
-   * With permessage-deflate negotiated, compress the message when it reaches the threshold (default true).
-   * Read on a message's first fragment only: RSV1 marks a message, not a frame (RFC 7692 section 6).
-   */
-  compress?: boolean | undefined;
-}
 
 /** A prepared message's data, when it must be compressed for this connection (sendPrepared). */
 const PREPARED_TEXT: SendOptions = Object.freeze({ binary: false, fin: true, mask: false, compress: true });
