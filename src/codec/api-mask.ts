@@ -28,13 +28,16 @@ export function mask<T extends Uint8Array>(data: T, key: Uint8Array, phase = 0):
     throwForMaskArguments(data, key, phase);
   }
   const length = data.length;
+  if (length <= INLINE_MAX_BYTES && !selection.forced) {
+    for (let i = 0; i < length; i++) data[i] ^= key[(i + phase) & 3];
+    return data;
+  }
   // The dispatcher's choice (dispatch.ts's mask) written out here: one call less on every unmask, which
   // is most of what auto cost over the forced WASM wrapper at 64 B-1 KiB (docs/measurements.md#inline-mask).
+  // The inline loop goes first: the smallest sizes are where a property read more shows.
   const wasm = selection.wasm;
   if (wasm !== null && (length >= MASK_WASM_MIN_BYTES || selection.forced)) {
     wasm.mask(data, 0, length, keyToWord(key), phase);
-  } else if (length <= INLINE_MAX_BYTES && !selection.forced) {
-    for (let i = 0; i < length; i++) data[i] ^= key[(i + phase) & 3];
   } else {
     xorMaskJs(data, 0, length, keyToWord(key), phase);
   }
