@@ -12,7 +12,6 @@ import { once } from 'node:events';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createSecureServer, connect as http2Connect } from 'node:http2';
-import { createRequire } from 'node:module';
 import { createServer as createNetServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { WebSocket as WsClient, WebSocketServer as WsPackageServer } from 'ws';
 import OurWebSocket, { WebSocketServer } from '../../src/index.ts';
 import { TLS_CERT, TLS_KEY } from '../http2/tls-fixture.ts';
 import { type ConsumerProject, createConsumerProject, REPO_ROOT } from '../packaging/consumer-project.ts';
+import { denoBinary } from '../support/deno.ts';
 import { Op, openRawClient } from '../support/raw-peer.ts';
 import type { systemProgram } from '../support/system-programs.ts';
 import { WAIT_MS, within } from '../support/waits.ts';
@@ -410,11 +410,6 @@ const workerd: Runner = async (snippet, context) => {
   expect(await response.text()).toBe('hello');
   expect(await within(serverClose, "the server's close")).toEqual({ code: 1000, reason: 'done' });
 };
-
-/** The deno binary that `npm install deno` put in node_modules. */
-function denoBinary(): string {
-  return (createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string }).runInstall();
-}
 
 /**
  * The Deno example (README, docs/web.md), run with the README's command, `deno run --allow-net`, in the

@@ -4,20 +4,15 @@
 // must end by itself once the scenarios are done: a timer or socket left behind would keep it running.
 // Needs `npm run build` first.
 
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { within } from '../support/waits.ts';
+import { bundleForDeno, packageRoot, runDeno } from '../support/deno.ts';
 import { deadPort, type RecordingServer, startRecordingServer } from './servers.ts';
 import { EXPECTED } from './web-scenarios.ts';
 
-const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-const denoBinary = (createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 /** The scenarios take about a second; this only catches a hang (or a timer that keeps Deno alive). */
 const RUN_TIMEOUT_MS = 30_000;
 
@@ -50,34 +45,16 @@ afterAll(async () => {
 it(
   'runs the reconnecting scenarios in Deno, which then exits by itself',
   async () => {
-    const result = await build({
-      absWorkingDir: packageRoot,
-      entryPoints: [fileURLToPath(new URL('./deno-reconnect.ts', import.meta.url))],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      conditions: ['deno', 'import'],
-      mainFields: ['module', 'main'],
-      // The Deno loader's .wasm imports stay imports, as Deno loads them (../build/ beside bundle/).
-      external: ['node:*', '*.wasm'],
-      tsconfigRaw: {},
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs).map((input) => relative(packageRoot, join(packageRoot, input)));
+    const inputs = await bundleForDeno(
+      fileURLToPath(new URL('./deno-reconnect.ts', import.meta.url)),
+      directory,
+      'client.js',
+    );
     expect(inputs).toContain('dist/src/web/reconnecting-websocket.js');
     expect(inputs).toContain('dist/src/web/connect-deno.js');
     expect(inputs.filter((input) => input.startsWith('src/') || input.startsWith('dist/src/node/'))).toEqual([]);
-    mkdirSync(join(directory, 'bundle'));
-    mkdirSync(join(directory, 'build'));
-    writeFileSync(join(directory, 'bundle', 'client.js'), result.outputFiles[0].text);
-    for (const file of ['wasmsocket.simd.wasm', 'wasmsocket.wasm']) {
-      copyFileSync(join(packageRoot, 'dist/build', file), join(directory, 'build', file));
-    }
-    const child = spawn(
-      denoBinary,
+    const report = (await runDeno(
+      directory,
       [
         'run',
         '--allow-net=127.0.0.1',
@@ -87,31 +64,9 @@ it(
         `ws://127.0.0.1:${dead}/`,
         refusing.url,
       ],
-      {
-        cwd: directory,
-        env: { ...process.env, DENO_DIR: join(directory, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    try {
-      const code = await within(
-        new Promise<number | null>((resolve) => child.once('exit', resolve)),
-        'deno to finish by itself',
-        RUN_TIMEOUT_MS,
-      );
-      expect(code, `deno failed: ${stderr}`).toBe(0);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-    const report = JSON.parse(stdout.trim().split('\n').at(-1) as string);
+      'deno to finish by itself',
+      RUN_TIMEOUT_MS,
+    )) as Record<string, unknown>;
     expect(report.deno).toBe('2.9.6');
     expect(report.backend).toBe('wasm-simd');
     expect(report.drop).toEqual(EXPECTED.drop);

@@ -5,21 +5,16 @@
 // The test runs the binary that `npm install deno@2.9.6` put in node_modules, from the registry.
 // Needs `npm run build` first.
 
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { bundleForDeno, packageRoot, runDeno } from '../support/deno.ts';
 import { within } from '../support/waits.ts';
 import { ECHO_SIZES, SCENARIO_CLOSE, SCENARIO_PROTOCOL, type ScenarioReport } from './client-scenario.ts';
 import { type EchoServer, startOurServer, startWsPackageServer } from './echo-servers.ts';
 
-const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-/** The deno binary the npm package installed (its install API finds the platform package's binary). */
-const denoBinary = (createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 /** Two scenarios of about 70 MiB each way; this only catches a hang. */
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -43,38 +38,18 @@ afterAll(async () => {
 it(
   'runs the client scenario in Deno against our server and the ws package',
   async () => {
-    const result = await build({
-      absWorkingDir: packageRoot,
-      entryPoints: [fileURLToPath(new URL('./deno-client.ts', import.meta.url))],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      conditions: ['deno', 'import'],
-      mainFields: ['module', 'main'],
-      // The Deno loader's .wasm imports stay imports, as Deno loads them (../build/ beside bundle/).
-      external: ['node:*', '*.wasm'],
-      // The repository's tsconfig maps '#wasm-loader' and 'wasmsocket/codec' to sources for type-checking.
-      tsconfigRaw: {},
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs).map((input) => relative(packageRoot, join(packageRoot, input)));
+    const inputs = await bundleForDeno(
+      fileURLToPath(new URL('./deno-client.ts', import.meta.url)),
+      directory,
+      'client.js',
+    );
     expect(inputs).toContain('dist/src/web/index.js');
     expect(inputs).toContain('dist/src/web/connect-deno.js');
     expect(inputs.filter((input) => input.startsWith('src/') || input.startsWith('dist/src/node/'))).toEqual([]);
     expect(inputs).toContain('dist/bindings/load.deno.js');
-    // The bundle sits in bundle/, and the codec's loader imports ../build/*.wasm beside it, as in dist/.
-    mkdirSync(join(directory, 'bundle'));
-    mkdirSync(join(directory, 'build'));
-    writeFileSync(join(directory, 'bundle', 'client.js'), result.outputFiles[0].text);
-    for (const file of ['wasmsocket.simd.wasm', 'wasmsocket.wasm']) {
-      copyFileSync(join(packageRoot, 'dist/build', file), join(directory, 'build', file));
-    }
     const closes = [ours.nextClose(), wsPackage.nextClose()];
-    const child = spawn(
-      denoBinary,
+    const report = (await runDeno(
+      directory,
       [
         'run',
         '--allow-net=127.0.0.1',
@@ -84,31 +59,9 @@ it(
         String(ours.port),
         String(wsPackage.port),
       ],
-      {
-        cwd: directory,
-        env: { ...process.env, DENO_DIR: join(directory, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    try {
-      const code = await within(
-        new Promise<number | null>((resolve) => child.once('exit', resolve)),
-        'deno to finish',
-        RUN_TIMEOUT_MS,
-      );
-      expect(code, `deno failed: ${stderr}`).toBe(0);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-    const report = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+      'deno to finish',
+      RUN_TIMEOUT_MS,
+    )) as {
       deno: string;
       backend: string;
       ours: ScenarioReport;
