@@ -41,9 +41,26 @@ const nodeProject = {
     name: 'node',
     environment: 'node',
     include: ['test/**/*.test.ts'],
-    exclude: ['test/**/*.browser.test.ts'],
+    exclude: ['test/**/*.browser.test.ts', 'test/**/*.measured.node.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+  },
+};
+
+// Tests whose assertion is a process's own resident memory (a bound the RSS of `wasmsocket serve` must
+// keep under attack) run after every other project, one file at a time: with a hundred test files
+// running beside it, the garbage collector's timing (when it frees the 64 KiB socket reads, how far it
+// grows the young generation) varies the figure by more than the bound's margin.
+const measuredProject = {
+  resolve: nodeProject.resolve,
+  test: {
+    name: 'measured',
+    environment: 'node',
+    include: ['test/**/*.measured.node.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 30_000,
+    fileParallelism: false,
+    sequence: { groupOrder: 1 },
   },
 };
 
@@ -65,6 +82,6 @@ const browserProject = {
 
 export default defineConfig({
   test: {
-    projects: chromiumAvailable ? [nodeProject, browserProject] : [nodeProject],
+    projects: chromiumAvailable ? [nodeProject, browserProject, measuredProject] : [nodeProject, measuredProject],
   },
 });

@@ -153,6 +153,16 @@ export function publishError(websocket: WebSocket, error: Error): void {
   errorChannel.publish(message);
 }
 
+/** True when a subscriber would see a ping (so its payload is worth a buffer of its own). */
+export function pingObserved(): boolean {
+  return pingChannel.hasSubscribers;
+}
+
+/** True when a subscriber would see a pong. */
+export function pongObserved(): boolean {
+  return pongChannel.hasSubscribers;
+}
+
 export function publishPing(websocket: WebSocket, payload: Buffer): void {
   if (!pingChannel.hasSubscribers) return;
   const message: DiagnosticsPingMessage = { websocket, payload };

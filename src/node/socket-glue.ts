@@ -24,10 +24,10 @@ import * as DEFAULTS from '../protocol/defaults.js';
 import type { DeflateSettings } from '../protocol/deflate-codec.js';
 import { FRAME_IN_ROOM, type FrameRoom } from '../protocol/frame-writer.js';
 import type { RandomSource } from '../protocol/random.js';
-import { publishError, publishPing, publishPong } from './diagnostics.js';
+import { pingObserved, pongObserved, publishError, publishPing, publishPong } from './diagnostics.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { MessageStreamReceiver } from './message-stream.js';
-import { allocateBuffer, asBuffer, copyToBuffer, nodeRandom } from './platform.js';
+import { allocateBuffer, copyToBuffer, nodeRandom } from './platform.js';
 import { endTick, GatheredFrames } from './publish-batch.js';
 import type { SendCallback, WebSocket } from './websocket.js';
 import {
@@ -381,15 +381,19 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
     this.messageStreams?.part(data, isBinary, first, last);
   }
 
+  // A ping's or pong's data is a view that may keep a whole socket read alive, so it gets a buffer of
+  // its own, and only when someone will see it: a ping flood nobody listens to allocates nothing.
   ping(data: Uint8Array): void {
-    const payload = asBuffer(data);
+    if (this.ws.listenerCount('ping') === 0 && !pingObserved()) return;
+    const payload = Buffer.from(data);
     publishPing(this.ws, payload);
     this.ws.emit('ping', payload);
   }
 
   pong(data: Uint8Array): void {
     this.heartbeat?.pong();
-    const payload = asBuffer(data);
+    if (this.ws.listenerCount('pong') === 0 && !pongObserved()) return;
+    const payload = Buffer.from(data);
     publishPong(this.ws, payload);
     this.ws.emit('pong', payload);
   }

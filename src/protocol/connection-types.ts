@@ -58,6 +58,11 @@ export interface ConnectionHandler {
    * final one (which may be empty). `data` belongs to the handler.
    */
   messagePart?(data: Uint8Array, isBinary: boolean, first: boolean, last: boolean): void;
+  /**
+   * A ping or pong. `data` is a view that may keep a whole socket read alive (up to 64 KiB for 125
+   * bytes): copy it before letting it out of the handler (the reader does not, so a flood of pings that
+   * nobody observes allocates nothing per ping).
+   */
   ping(data: Uint8Array): void;
   pong(data: Uint8Array): void;
   /**

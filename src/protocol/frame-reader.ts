@@ -12,6 +12,7 @@
 //     most RETAIN_MAX_BYTES or at most RETAIN_MAX_RATIO times the payload; other payloads get a buffer of
 //     their own (copyBytes, from linear memory or the chunk: 1 copy). A kept message then holds no more
 //     than Buffer.allocUnsafe's 8 KiB pool slab would, or 16 times its size (ws's views hold any chunk).
+//     A control frame's payload (125 bytes at most) is always a view: the sink copies the few it lets out.
 //   A frame whose payload spans chunks (the one frame a chunk can end inside) streams into a buffer of
 //     its own, of the frame's length (allocated once, up to 1 MiB; beyond that it grows as bytes arrive),
 //     unmasked on the way (maskInto: through staging for large pieces) and validated as it goes
@@ -33,6 +34,7 @@ import {
   isPlainText,
   MessageState,
   maskInto,
+  Opcode,
   type ProtocolError,
   ScanOutcome,
   ScanStatus,
@@ -281,7 +283,14 @@ export class FrameReader {
       const byte0 = table[i + 2];
       if (!this.countFrame(byte0, length)) return false;
       this.queuedByte0.push(byte0);
-      if (chunkBytes <= RETAIN_MAX_BYTES || chunkBytes <= RETAIN_MAX_RATIO * length) {
+      // A control frame's payload (at most 125 bytes) is always a view: most are answered or dropped
+      // unread, so a buffer of its own per ping would only feed the garbage collector (a ping flood then
+      // grew the young generation, and the process, by 20 MiB). The sink copies it if it lets it out.
+      if (
+        (byte0 & HeaderBits.OPCODE) >= Opcode.CLOSE ||
+        chunkBytes <= RETAIN_MAX_BYTES ||
+        chunkBytes <= RETAIN_MAX_RATIO * length
+      ) {
         if (!unmaskedInChunk) {
           copyPayloadsBack(chunk, scanStart, out);
           unmaskedInChunk = true;

@@ -111,3 +111,59 @@ describe('received messages are the application’s', () => {
     expect(callbacks).toEqual(sent.map((_, i) => i));
   });
 });
+
+describe('ping and pong payloads are the application’s', () => {
+  // The reader hands a control frame's payload on as a view of the socket read (most pings are answered
+  // and dropped unseen), so the WebSocket copies it for its 'ping' and 'pong' listeners: a kept payload
+  // must neither pin the read (up to 64 KiB for 125 bytes) nor change with it.
+  it('a ping or pong that shares a large read with a message arrives as a small buffer of its own', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await within(once(wss, 'listening'), 'the server to listen');
+    const pings: Buffer[] = [];
+    const pongs: Buffer[] = [];
+    let message: Buffer | null = null;
+    wss.on('connection', (ws) => {
+      ws.on('ping', (data: Buffer) => pings.push(data));
+      ws.on('pong', (data: Buffer) => pongs.push(data));
+      ws.on('message', (data: Buffer) => {
+        message = data;
+      });
+    });
+    const client = await RawClient.upgrade((wss.address() as AddressInfo).port);
+    cleanups.push(async () => {
+      client.destroy();
+      await within(wss.shutdown({ timeoutMs: 100 }), 'the server to shut down');
+    });
+    const big = patternBytes(60 * 1024, 'large message');
+    const pingPayloads = payloads(3, 125, 'ping');
+    const pongPayload = patternBytes(40, 'pong');
+    client.write(
+      Buffer.concat([
+        clientFrame({ opcode: Op.PING, payload: pingPayloads[0] }),
+        clientFrame({ opcode: Op.BINARY, payload: big }),
+        clientFrame({ opcode: Op.PING, payload: pingPayloads[1] }),
+        clientFrame({ opcode: Op.PONG, payload: pongPayload }),
+        clientFrame({ opcode: Op.PING, payload: pingPayloads[2] }),
+      ]),
+    );
+    await until(
+      () => pings.length === 3 && pongs.length === 1 && message !== null,
+      'the pings, the pong and the message',
+    );
+    expect(pings).toEqual(pingPayloads);
+    expect(pongs).toEqual([pongPayload]);
+    expect((message as Buffer | null)?.equals(big)).toBe(true);
+    for (const payload of [...pings, ...pongs]) {
+      expect(Buffer.isBuffer(payload)).toBe(true);
+      // Buffer.from's pool slab at most, as for any small Buffer: never the 60 KiB read.
+      expect(payload.buffer.byteLength).toBeLessThanOrEqual(8 * 1024);
+    }
+    // Each has bytes of its own.
+    expect(disjoint([...pings, ...pongs])).toBe(true);
+    pings[0].fill(0);
+    expect(pings[1]).toEqual(pingPayloads[1]);
+    // Every ping was answered with its own payload, in order.
+    await client.until(() => client.frames.filter((f) => f.opcode === Op.PONG).length === 3, 'three pongs');
+    expect(client.frames.filter((f) => f.opcode === Op.PONG).map((f) => f.payload)).toEqual(pingPayloads);
+  });
+});

@@ -2,7 +2,7 @@
 // with no data behind them, huge frames sent slowly by many peers, floods of empty and one-byte fragments,
 // fragment counts past maxFragments, and compression bombs (also one that reaches the limit exactly in its
 // first fragment). After each attack the server must still echo for a normal client (the ws package), and
-// its memory must have grown by less than 64 MiB. Pings from a peer that never reads: ping-flood.node.test.ts.
+// its memory must have grown by less than 64 MiB. Pings from a peer that never reads: ping-flood.measured.node.test.ts.
 
 import { constants, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
