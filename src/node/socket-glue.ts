@@ -111,6 +111,8 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
   private closeSettled = false;
   /** True while the socket is past its high-water mark and automatic pongs are held until 'drain'. */
   private pongsHeld = false;
+  /** send() returned false for bytes waiting for compression alone: 'drain' is due once they are written. */
+  private drainOwed = false;
   /** True from gatherPublished until what it gathered is written (flushGathered). */
   private gathering = false;
   /** Frames written while gathering, to write in one call (made on the first publish to this socket). */
@@ -187,14 +189,21 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
   }
 
   /**
-   * What send() returns: true while what waits in the socket (and in the write batch) stays below its
-   * high-water mark. False promises a 'drain': past the mark the batch goes through the socket's buffer
-   * (corked), so that the socket finds itself past its mark too and emits 'drain' once it is written,
-   * even when the write then completes at once.
+   * What send() returns: true while what waits in the socket (and in the write batch), with what waits
+   * for compression, stays below the socket's high-water mark. False promises a 'drain': past the mark
+   * the batch goes through the socket's buffer (corked), so that the socket finds itself past its mark
+   * too and emits 'drain' once it is written, even when the write then completes at once. Past it only
+   * with bytes waiting for zlib (whose output may never fill the socket), the 'drain' is owed: emitted
+   * once they have all been written (payOwedDrain), unless the socket's own comes first.
    */
   get belowHighWaterMark(): boolean {
     const socket = this.socket;
-    if (socket.writableLength + batchedBytes(socket) < socket.writableHighWaterMark) return true;
+    const inSocket = socket.writableLength + batchedBytes(socket);
+    if (inSocket + this.connection.queuedBytes < socket.writableHighWaterMark) return true;
+    if (inSocket < socket.writableHighWaterMark) {
+      this.drainOwed = true;
+      return false;
+    }
     if (isBatching(socket)) holdWrites();
     return false;
   }
@@ -350,6 +359,19 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
     }
     if (this.endWhenFlushed && !this.connection.sendPending) this.endSocket();
     this.holdPongsPastHighWaterMark();
+    if (this.drainOwed && this.connection.queuedBytes === 0) this.payOwedDrain();
+  }
+
+  /**
+   * Everything that waited for compression is written: the 'drain' send() promised goes out on the next
+   * tick (after the write batch this may be part of), unless the socket is past its mark by then, when
+   * the socket's own 'drain' is the one (onDrain).
+   */
+  private payOwedDrain(): void {
+    this.drainOwed = false;
+    process.nextTick(() => {
+      if (!this.socket.writableNeedDrain && !this.socket.destroyed) this.ws.emit('drain');
+    });
   }
 
   /** Past the high-water mark 'drain' is due: until then only the latest ping gets a pong. */
@@ -466,6 +488,7 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
   }
 
   onDrain(): void {
+    this.drainOwed = false;
     if (this.pongsHeld) {
       this.pongsHeld = false;
       this.connection.releasePongs();
