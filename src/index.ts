@@ -54,7 +54,6 @@ export type {
   ReconnectingWebSocketOptions,
 } from './node/reconnecting-websocket.js';
 export type { RedisAdapterOptions } from './node/redis-adapter.js';
-export type { PublishData, SendCallback, SendData, SendOptions, WebSocketEvents } from './node/websocket.js';
 export type {
   AddressInfo,
   ServerOptions,
@@ -65,6 +64,7 @@ export type {
   WebSocketServerEvents,
   WebSocketServerOptions,
 } from './node/websocket-server.js';
+export type { PublishData, SendCallback, SendData, SendOptions, WebSocketEvents } from './node/websocket-types.js';
 export type { ReconnectCloseEvent, ReconnectOptions, ReconnectTimers } from './web/reconnect-options.js';
 export type { ReconnectingDetails } from './web/reconnector.js';
 export {

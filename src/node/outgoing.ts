@@ -15,7 +15,8 @@ import { toBuffer } from './platform.js';
 import { PreparedMessage } from './prepared.js';
 import { SendOrder, type SendStreamOptions } from './send-order.js';
 import type { ConnectionSettings, SocketGlue } from './socket-glue.js';
-import type { SendCallback, SendOptions, WebSocket } from './websocket.js';
+import type { WebSocket } from './websocket.js';
+import type { SendCallback, SendOptions } from './websocket-types.js';
 
 /**
  * The backpressure limit for published and broadcast messages when maxBackpressure is not set: a

@@ -5,7 +5,7 @@
 
 import { toBuffer } from './platform.js';
 import { PreparedMessage } from './prepared.js';
-import type { SendCallback, SendOptions } from './websocket.js';
+import type { SendCallback, SendOptions } from './websocket-types.js';
 
 export interface QueuedSend {
   readonly data: unknown;

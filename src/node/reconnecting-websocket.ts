@@ -35,7 +35,8 @@ import { addEventListener, type CloseEvent, defineEventAttributes, removeEventLi
 import type { AnyListener, Listener } from './listener-types.js';
 import { BINARY_TYPES, type BinaryType } from './message-data.js';
 import { type QueuedSend, queuedSend } from './queued-send.js';
-import { type SendCallback, type SendData, type SendOptions, WebSocket, type WebSocketEvents } from './websocket.js';
+import { WebSocket } from './websocket.js';
+import type { SendCallback, SendData, SendOptions, WebSocketEvents } from './websocket-types.js';
 
 /** ReconnectingWebSocket's options: the reconnecting ones and those of every attempt's WebSocket. */
 export interface ReconnectingWebSocketOptions extends ClientOptions, ReconnectOptions {}

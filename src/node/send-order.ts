@@ -9,7 +9,7 @@
 
 import type { Readable } from 'node:stream';
 import { type MessageSource, sendMessageSource } from '../web/message-source.js';
-import type { SendCallback, SendOptions } from './websocket.js';
+import type { SendCallback, SendOptions } from './websocket-types.js';
 
 export interface SendStreamOptions {
   /** Binary (true) or text (false); by default, text when the source yields strings. */

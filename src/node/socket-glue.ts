@@ -29,7 +29,8 @@ import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { MessageStreamReceiver } from './message-stream.js';
 import { allocateBuffer, copyToBuffer, nodeRandom } from './platform.js';
 import { endTick, GatheredFrames } from './publish-batch.js';
-import type { SendCallback, WebSocket } from './websocket.js';
+import type { WebSocket } from './websocket.js';
+import type { SendCallback } from './websocket-types.js';
 import {
   batchedBytes,
   batchSlab,

@@ -25,7 +25,8 @@ import { checkServerOptions, isWebSocket, SERVER_DEFAULTS, SHUTDOWN_RULES } from
 import type { ConnectionSettings } from './socket-glue.js';
 import type { TopicRegistry } from './topics.js';
 import { type AcceptedCallback, UpgradeAcceptor, type UpgradeTransport } from './upgrade-acceptance.js';
-import { type PublishData, WebSocket } from './websocket.js';
+import { WebSocket } from './websocket.js';
+import type { PublishData } from './websocket-types.js';
 
 export type { AddressInfo };
 

@@ -60,15 +60,6 @@ import type {
   WebSocketEvents,
 } from './websocket-types.js';
 
-export type {
-  Agreement,
-  PublishData,
-  SendCallback,
-  SendData,
-  SendOptions,
-  WebSocketEvents,
-} from './websocket-types.js';
-
 const EMPTY_BUFFER = Buffer.alloc(0);
 
 type State = 0 | 1 | 2 | 3;

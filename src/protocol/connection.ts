@@ -12,6 +12,7 @@ import {
   UTF8_ACCEPT,
   validateUtf8,
 } from '../codec/internal.js';
+import { concatBytes } from './bytes.js';
 import { isValidWireCloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes.js';
 import { ConnectionState, LEGAL_MOVES, READY_STATE, type ReadyState } from './connection-state.js';
 import type { ConnectionHandler, ConnectionOptions, SendOptions } from './connection-types.js';
@@ -224,7 +225,7 @@ export class Connection implements FrameSink {
             this.onError(compressionFailed(error));
             return;
           }
-          write(this.writer.frame(finBit | rsv1 | opcode, joinChunks(output), mask));
+          write(this.writer.frame(finBit | rsv1 | opcode, concatBytes(output), mask));
         });
       },
       done,
@@ -528,18 +529,6 @@ export class Connection implements FrameSink {
     }
     this.handler.failed(error);
   }
-}
-
-/** One buffer from the codec's output pieces (usually there is just one). */
-function joinChunks(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const joined = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
 }
 
 /** Why a received close payload is invalid (section 5.5.1, 7.4), or null when it is fine. */

@@ -3,6 +3,7 @@
 // the current message's own stream is) the channel stops reading from the network; a pull starts it
 // again. So a reader that does not read leaves the bytes in the TCP window, where the peer feels them.
 
+import { concatBytes } from '../protocol/bytes.js';
 import type { Channel, ChannelEnd } from './channel.js';
 import { decodeText } from './message-data.js';
 
@@ -95,7 +96,7 @@ export class InboundMessages {
       if (last) {
         const parts = this.parts;
         this.parts = [];
-        this.message(parts.length === 1 ? parts[0] : join(parts), isBinary);
+        this.message(concatBytes(parts), isBinary);
       }
       return;
     }
@@ -168,14 +169,4 @@ export class InboundMessages {
     const current = this.current;
     if (current !== null) current.cancelled = true;
   }
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
 }

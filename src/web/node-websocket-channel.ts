@@ -3,6 +3,7 @@
 // file may not import src/node (the web build must not pull node: modules in).
 
 import { CloseCode } from '../codec/constants.js';
+import { concatBytes } from '../protocol/bytes.js';
 import type { Channel, ChannelEvents } from './channel.js';
 
 // Arguments typed `any`, as EventEmitter's listeners are: a WebSocket whose on() has per-event
@@ -50,16 +51,7 @@ export function isNodeWebSocketLike(value: unknown): value is NodeWebSocketLike 
 function bytesOf(data: unknown): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (Array.isArray(data)) {
-    const parts = data as Uint8Array[];
-    const joined = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.length;
-    }
-    return joined;
-  }
+  if (Array.isArray(data)) return concatBytes(data as Uint8Array[]);
   throw new TypeError('WebSocketStream.from: set binaryType to "nodebuffer", "arraybuffer" or "fragments"');
 }
 
