@@ -405,7 +405,7 @@ export class SocketGlue implements ConnectionHandler, FrameRoom {
   }
 
   // A ping's or pong's data is a view that may keep a whole socket read alive, so it gets a buffer of
-  // its own, and only when someone will see it: a ping flood nobody listens to allocates nothing.
+  // its own, and only when someone will see it: a ping flood nobody listens to costs no copy here.
   ping(data: Uint8Array): void {
     if (this.ws.listenerCount('ping') === 0 && !pingObserved()) return;
     const payload = Buffer.from(data);

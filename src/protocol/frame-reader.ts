@@ -284,8 +284,9 @@ export class FrameReader {
       if (!this.countFrame(byte0, length)) return false;
       this.queuedByte0.push(byte0);
       // A control frame's payload (at most 125 bytes) is always a view: most are answered or dropped
-      // unread, so a buffer of its own per ping would only feed the garbage collector (a ping flood then
-      // grew the young generation, and the process, by 20 MiB). The sink copies it if it lets it out.
+      // unread, so a buffer of its own per ping would only feed the garbage collector (in a flood of
+      // 125-byte pings, 336 heap bytes allocated per ping with it, 202 without). The sink copies the
+      // payloads it lets out.
       if (
         (byte0 & HeaderBits.OPCODE) >= Opcode.CLOSE ||
         chunkBytes <= RETAIN_MAX_BYTES ||
