@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { gatherOutput } from '../support/child-output.ts';
 import { PYTHON } from '../support/python.ts';
 import { SYSTEM_PROGRAMS_ENV, tryProgram } from '../support/system-programs.ts';
 import { within } from '../support/waits.ts';
@@ -72,16 +73,10 @@ async function nestedRun(env: Record<string, string | undefined>): Promise<{ cod
     [join(REPO_ROOT, 'node_modules/vitest/vitest.mjs'), 'run', 'test/codec/constants-mirror.node.test.ts'],
     { cwd: REPO_ROOT, env: childEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
+  const printed = gatherOutput(child);
   try {
     const code = await within(new Promise<number | null>((resolve) => child.once('exit', resolve)), 'vitest', 120_000);
-    return { code, output };
+    return { code, output: printed.stdout + printed.stderr };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatherOutput } from '../support/child-output.ts';
 import { until, within } from '../support/waits.ts';
 import {
   deadPort,
@@ -66,19 +67,12 @@ async function runChild(scenario: object, whenStarted?: (send: (line: string) =>
     env: { ...process.env, RECONNECT_SCENARIO: JSON.stringify(scenario) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
+  const output = gatherOutput(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
     await whenStarted?.((line) => child.stdin.write(line));
     const code = await within(exited, 'the child to exit by itself', EXIT_WAIT_MS);
-    return { code, stdout, stderr };
+    return { code, ...output };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { gatherOutput } from './child-output.ts';
 import { within } from './waits.ts';
 
 export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,19 +61,12 @@ export async function runDeno(directory: string, args: string[], what: string, t
     env: { ...process.env, DENO_DIR: join(directory, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
+  const output = gatherOutput(child);
   try {
     const code = await within(new Promise<number | null>((resolve) => child.once('exit', resolve)), what, timeoutMs);
-    if (code !== 0) throw new Error(`deno exited with ${code}: ${stderr}`);
+    if (code !== 0) throw new Error(`deno exited with ${code}: ${output.stderr}`);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+  return JSON.parse(output.stdout.trim().split('\n').at(-1) as string);
 }

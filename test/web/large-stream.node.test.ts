@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/index.ts';
+import { gatherOutput } from '../support/child-output.ts';
 import { nextEvent, within } from '../support/waits.ts';
 
 const WARM_UP_BYTES = 32 * 1024 * 1024;
@@ -68,23 +69,16 @@ it(
     const child = spawn(process.execPath, [receiverScript, `ws://127.0.0.1:${port}/`, '2'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    const output = gatherOutput(child);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await within(sent, 'sendStream to finish', TRANSFER_TIMEOUT_MS);
       const code = await within(exited, 'the receiver to exit', TRANSFER_TIMEOUT_MS);
-      expect(code, `receiver failed: ${stderr}`).toBe(0);
+      expect(code, `receiver failed: ${output.stderr}`).toBe(0);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    const [warmUp, message, end] = stdout
+    const [warmUp, message, end] = output.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line)) as [MessageReport, MessageReport, { openRssKiB: number; closeCode: number }];
