@@ -3,22 +3,12 @@
 // so the handshakes that arrive while verifyClient thinks are counted (issue 17: 20 of 20 got through a
 // cap of 2). A handshake that ends without a connection (refused, timed out, client gone) frees its slot.
 
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
-import { startH2Endpoint } from '../http2/h2-endpoint.ts';
+import WebSocket, { type WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
+import { type ServerOver, startServerOver, type Transport } from '../support/server-over.ts';
 import { until, WAIT_MS, within } from '../support/waits.ts';
 
-type Transport = 'HTTP/1.1' | 'HTTP/2';
-
-interface Endpoint {
-  wss: WebSocketServer;
-  url: string;
-  clientOptions: object;
-}
-
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Array<() => Promise<unknown>> = [];
 const openClients: WebSocket[] = [];
 
 afterEach(async () => {
@@ -26,22 +16,16 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function startServer(transport: Transport, options: Partial<WebSocketServerOptions>): Promise<Endpoint> {
-  if (transport === 'HTTP/1.1') {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
-    await within(once(wss, 'listening'), 'the server to listen');
-    cleanups.push(() => within(wss.shutdown({ timeoutMs: 100 }), 'the server to shut down'));
-    return { wss, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, clientOptions: {} };
-  }
-  const endpoint = await startH2Endpoint({ secure: false, echo: false, wssOptions: options });
+async function startServer(transport: Transport, options: Partial<WebSocketServerOptions>): Promise<ServerOver> {
+  const endpoint = await startServerOver(transport, options);
   cleanups.push(() => endpoint.close());
-  return { wss: endpoint.wss, url: endpoint.origin, clientOptions: { http2: true } };
+  return endpoint;
 }
 
 /** How a client's handshake ended: opened, or refused with the status in its error. */
 type Outcome = { opened: true; ws: WebSocket } | { opened: false; status: number };
 
-function connect(endpoint: Endpoint, path = '/'): { ws: WebSocket; outcome: Promise<Outcome> } {
+function connect(endpoint: ServerOver, path = '/'): { ws: WebSocket; outcome: Promise<Outcome> } {
   const ws = new WebSocket(`${endpoint.url}${path}`, endpoint.clientOptions);
   openClients.push(ws);
   const outcome = within(
@@ -57,7 +41,7 @@ function connect(endpoint: Endpoint, path = '/'): { ws: WebSocket; outcome: Prom
   return { ws, outcome };
 }
 
-async function connectMany(endpoint: Endpoint, count: number, path = '/'): Promise<Outcome[]> {
+async function connectMany(endpoint: ServerOver, count: number, path = '/'): Promise<Outcome[]> {
   return Promise.all(Array.from({ length: count }, () => connect(endpoint, path).outcome));
 }
 
@@ -99,7 +83,7 @@ function slowVerifyClient(delayMs: number) {
 const HANDSHAKE_TIMEOUT_BEYOND_ANY_WAIT_MS = 4 * WAIT_MS;
 
 /** Connects pairs of clients until both of a pair are admitted (slots come back as sockets close), bounded. */
-async function admitTwo(endpoint: Endpoint, what: string): Promise<number> {
+async function admitTwo(endpoint: ServerOver, what: string): Promise<number> {
   return within(
     (async () => {
       for (;;) {

@@ -4,15 +4,11 @@
 // listener gets an Error with the message and stable code (as it always has: a plain Error, as ws's) and
 // nothing is answered for it. Every refusal travels as one HandshakeError (upgrade-acceptance.ts).
 
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer, type WebSocketServerOptions } from '../../src/index.ts';
-import { startH2Endpoint } from '../http2/h2-endpoint.ts';
+import WebSocket, { type WebSocketServerOptions } from '../../src/index.ts';
+import { startServerOver, type Transport } from '../support/server-over.ts';
 import { within } from '../support/waits.ts';
-
-type Transport = 'HTTP/1.1' | 'HTTP/2';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
@@ -21,15 +17,9 @@ afterEach(async () => {
 });
 
 async function startServer(transport: Transport, options: Partial<WebSocketServerOptions>) {
-  if (transport === 'HTTP/1.1') {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
-    await within(once(wss, 'listening'), 'the server to listen');
-    cleanups.push(() => within(wss.shutdown({ timeoutMs: 100 }), 'the server to shut down'));
-    return { wss, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, clientOptions: {} };
-  }
-  const endpoint = await startH2Endpoint({ secure: false, echo: false, wssOptions: options });
+  const endpoint = await startServerOver(transport, options);
   cleanups.push(() => endpoint.close());
-  return { wss: endpoint.wss, url: endpoint.origin, clientOptions: { http2: true } };
+  return endpoint;
 }
 
 /** Opens a client; resolves with 'open', or the status its 'error' names. */
